@@ -1,0 +1,60 @@
+# The two commands a newcomer needs: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# What WeasyPrint needs to typeset Chinese: Pango, HarfBuzz's subsetter (without it CJK
+# font subsetting falls back to a pure-Python path ~25x slower) and the Noto CJK fonts.
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk
+# What the browser tests drive (Playwright with Debian's Chromium).
+TEST_SYSTEM_PACKAGES := chromium
+
+# Install the Debian packages in $(1) that are missing: as root with apt-get, otherwise
+# print the exact command to run and stop.
+define ensure_packages
+	@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done | xargs); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian packages: $$missing"; \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	  else \
+	    echo "Missing Debian packages. Run this, then try again:"; \
+	    echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends $$missing"; \
+	    exit 1; \
+	  fi; \
+	fi
+endef
+
+.PHONY: run test setup system-packages test-system-packages venv clean
+
+run: setup
+	$(BIN)/python manage.py ensure_admin
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: setup test-system-packages
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+setup: system-packages venv
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo
+
+system-packages:
+	$(call ensure_packages,$(SYSTEM_PACKAGES))
+
+test-system-packages:
+	$(call ensure_packages,$(TEST_SYSTEM_PACKAGES))
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11) and "Python 3.11 is required")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+clean:
+	rm -rf $(VENV) var .pytest_cache *.egg-info

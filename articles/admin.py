@@ -1,0 +1,76 @@
+from django.contrib import admin
+from django.db.models import Count, Prefetch
+from django.utils.translation import gettext_lazy as _
+
+from articles.models import Article, ArticleStatusChange, Authorship, Contributor
+from articles.services import article_transition
+from issues.admin import StatusChangeInline, _transition_action
+from issues.models import Section
+
+
+@admin.register(Contributor)
+class ContributorAdmin(admin.ModelAdmin):
+    list_display = ["name", "affiliation", "email", "phone", "article_count"]
+    search_fields = ["name", "affiliation", "email"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(article_count=Count("authorships"))
+
+    @admin.display(description=_("文章数"), ordering="article_count")
+    def article_count(self, contributor):
+        return contributor.article_count
+
+
+class AuthorshipInline(admin.TabularInline):
+    model = Authorship
+    fields = ["position", "contributor"]
+    autocomplete_fields = ["contributor"]
+    extra = 1
+
+
+class ArticleStatusChangeInline(StatusChangeInline):
+    model = ArticleStatusChange
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    list_display = ["title", "issue", "section", "position", "author_names", "status", "in_toc", "pages"]
+    list_filter = ["status", "issue", ("section", admin.RelatedOnlyFieldListFilter), "in_toc"]
+    search_fields = ["title", "subtitle", "authorships__contributor__name", "byline", "body"]
+    list_select_related = ["issue", "section__parent"]
+    readonly_fields = ["status", "first_page", "last_page"]
+    fieldsets = [
+        (None, {"fields": ["title", "subtitle", "byline", "source"]}),
+        (_("排期"), {"fields": ["issue", "section", "position", "in_toc", "status", ("first_page", "last_page")]}),
+        (_("正文"), {"fields": ["body", "summary"]}),
+        (_("网址"), {"fields": ["slug"], "classes": ["collapse"]}),
+    ]
+    inlines = [AuthorshipInline, ArticleStatusChangeInline]
+    actions = [
+        _transition_action(Article.Status.READY, _("定稿")),
+        _transition_action(Article.Status.DRAFT, _("退回草稿")),
+        _transition_action(Article.Status.PUBLISHED, _("发布（所在期已发布时）")),
+    ]
+
+    def transition(self, article, *, to, by):
+        article_transition(article=article, to=to, by=by)
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(Prefetch("authorships", queryset=Authorship.objects.select_related("contributor")))
+        )
+
+    @admin.display(description=_("作者"))
+    def author_names(self, article):
+        return "、".join(a.contributor.name for a in article.authorships.all())
+
+    @admin.display(description=_("页码"))
+    def pages(self, article):
+        return article.page_range or "—"
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "section":
+            kwargs["queryset"] = Section.objects.select_related("parent")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -1,0 +1,172 @@
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+from django_prose_editor.fields import ProseEditorField
+
+from articles.sanitize import sanitize_html
+from issues.models import Issue, Section, StatusChange
+
+# What editors can do in the rich-text editor; whatever it produces still passes
+# through `sanitize_html`, the one allowlist for bodies.
+BODY_EDITOR_EXTENSIONS = {
+    "Bold": True,
+    "Italic": True,
+    "Underline": True,
+    "Strike": True,
+    "Subscript": True,
+    "Superscript": True,
+    "Heading": {"levels": [2, 3, 4]},
+    "BulletList": True,
+    "OrderedList": True,
+    "Blockquote": True,
+    "HorizontalRule": True,
+    "HardBreak": True,
+    "Link": {"enableTarget": False},
+    "Image": True,
+    "Table": True,
+    "HTML": True,
+}
+
+
+class Contributor(models.Model):
+    """A person or organisation that writes for the periodical."""
+
+    name = models.CharField(_("姓名"), max_length=100)
+    affiliation = models.CharField(_("单位"), max_length=200, blank=True)
+    email = models.EmailField(_("电子邮箱"), blank=True)
+    phone = models.CharField(_("电话"), max_length=50, blank=True)
+    postal_address = models.CharField(_("通讯地址"), max_length=300, blank=True)
+    bio = models.TextField(_("简介"), blank=True)
+
+    class Meta:
+        verbose_name = _("作者")
+        verbose_name_plural = _("作者")
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return f"{self.name}（{self.affiliation}）" if self.affiliation else self.name
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self):
+        """Articles readers may see: published, in a published issue."""
+        return self.filter(status=Article.Status.PUBLISHED).filter(
+            issue__in=Issue.objects.published()
+        )
+
+    def in_print_order(self):
+        return self.order_by("position", "id")
+
+
+class Article(models.Model):
+    """One piece in an issue: a report, an editorial, a one-paragraph brief."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        READY = "ready", _("已定稿")
+        PUBLISHED = "published", _("已发布")
+
+    issue = models.ForeignKey(
+        Issue,
+        verbose_name=_("所属期"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="articles",
+        help_text=_("留空表示尚未排期。"),
+    )
+    section = models.ForeignKey(Section, verbose_name=_("栏目"), on_delete=models.PROTECT, related_name="articles")
+    position = models.PositiveIntegerField(_("期内顺序"), default=0)
+    title = models.CharField(_("标题"), max_length=200)
+    subtitle = models.CharField(_("副标题"), max_length=200, blank=True, help_text=_("印刷时前面加“——”。"))
+    authors = models.ManyToManyField(
+        Contributor, verbose_name=_("作者"), through="Authorship", related_name="articles", blank=True
+    )
+    byline = models.CharField(
+        _("署名"), max_length=200, blank=True, help_text=_("按印刷样式填写，如“文 / 王毅”；留空则由作者生成。")
+    )
+    source = models.CharField(_("来源"), max_length=200, blank=True, help_text=_("印作“（来源：…）”。"))
+    body = ProseEditorField(_("正文"), extensions=BODY_EDITOR_EXTENSIONS, sanitize=sanitize_html, blank=True)
+    summary = models.TextField(_("摘要"), blank=True)
+    in_toc = models.BooleanField(_("列入目录"), default=True)
+    first_page = models.PositiveIntegerField(_("起始页"), null=True, blank=True, editable=False)
+    last_page = models.PositiveIntegerField(_("结束页"), null=True, blank=True, editable=False)
+    status = models.CharField(
+        _("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT, editable=False
+    )
+    slug = models.SlugField(_("网址别名"), max_length=100, allow_unicode=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("文章")
+        verbose_name_plural = _("文章")
+        ordering = ["issue", "position", "id"]
+        indexes = [models.Index(fields=["issue", "position"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(first_page__isnull=True) | Q(last_page__gte=models.F("first_page")),
+                name="article_page_range_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("articles:detail", kwargs={"pk": self.pk, "slug": self.slug or "-"})
+
+    def save(self, *args, **kwargs):
+        self.body = sanitize_html(self.body)
+        if not self.slug:
+            self.slug = slugify(self.title, allow_unicode=True)[:100] or "article"
+        super().save(*args, **kwargs)
+
+    @property
+    def printed_byline(self):
+        """The byline as printed: the editors' text, or "文 / " and the authors' names."""
+        if self.byline:
+            return self.byline
+        names = [authorship.contributor.name for authorship in self.authorships.all()]
+        return "文 / " + "　".join(names) if names else ""
+
+    @property
+    def page_range(self):
+        if self.first_page is None:
+            return ""
+        if self.last_page in (None, self.first_page):
+            return str(self.first_page)
+        return f"{self.first_page}–{self.last_page}"
+
+
+class Authorship(models.Model):
+    """An author of an article, in the order the names are printed."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="authorships")
+    contributor = models.ForeignKey(
+        Contributor, verbose_name=_("作者"), on_delete=models.PROTECT, related_name="authorships"
+    )
+    position = models.PositiveIntegerField(_("顺序"), default=0)
+
+    class Meta:
+        verbose_name = _("作者")
+        verbose_name_plural = _("作者（按署名顺序）")
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "contributor"], name="authorship_unique_author"),
+        ]
+
+    def __str__(self):
+        return self.contributor.name
+
+
+class ArticleStatusChange(StatusChange):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="status_changes")
+
+    class Meta(StatusChange.Meta):
+        verbose_name = _("状态变更记录")
+        verbose_name_plural = _("状态变更记录")

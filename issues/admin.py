@@ -1,0 +1,199 @@
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from articles.models import Article
+from issues.models import Issue, IssueStatusChange, MastheadLine, Periodical, Section
+from issues.services import issue_transition
+from issues.workflow import TransitionNotAllowed
+
+
+@admin.register(Periodical)
+class PeriodicalAdmin(admin.ModelAdmin):
+    """The periodical's one row: the list page goes straight to its form."""
+
+    fieldsets = [
+        (None, {"fields": ["name", "slogan", "circulation_note"]}),
+        (_("主办信息"), {"fields": ["guiding_unit", "host_unit", "contact_email"]}),
+        (_("征稿"), {"fields": ["call_for_papers", "manuscript_char_limit"]}),
+    ]
+
+    def changelist_view(self, request, extra_context=None):
+        return redirect("admin:issues_periodical_change", Periodical.load().pk)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Section)
+class SectionAdmin(admin.ModelAdmin):
+    list_display = ["full_name", "parent", "position", "slug"]
+    list_editable = ["position"]
+    list_select_related = ["parent"]
+    list_filter = [("parent", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["name"]
+    fields = ["name", "parent", "position", "slug"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "parent":
+            kwargs["queryset"] = Section.objects.filter(parent__isnull=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class StatusChangeInline(admin.TabularInline):
+    """Read-only history of status changes, newest first."""
+
+    fields = ["changed_at", "from_status", "to_status", "changed_by", "comment"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = _("状态变更记录")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class IssueStatusChangeInline(StatusChangeInline):
+    model = IssueStatusChange
+
+
+class MastheadLineInline(admin.TabularInline):
+    model = MastheadLine
+    fields = ["position", "label", "value"]
+    extra = 1
+    verbose_name_plural = _("版权页（按印刷顺序）")
+
+    def get_extra(self, request, obj=None, **kwargs):
+        if obj is None:
+            return max(len(Issue.proposed_masthead()), 1)
+        return 1
+
+
+class ArticleInline(admin.TabularInline):
+    model = Article
+    fields = ["position", "section", "title", "in_toc", "status", "pages"]
+    readonly_fields = ["status", "pages"]
+    extra = 0
+    show_change_link = True
+    verbose_name_plural = _("本期文章（按印刷顺序）")
+
+    @admin.display(description=_("页码"))
+    def pages(self, article):
+        return article.page_range or "—"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("section__parent")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "section":
+            kwargs["queryset"] = Section.objects.select_related("parent")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+def _transition_action(to, description):
+    @admin.action(description=description, permissions=["change"])
+    def action(modeladmin, request, queryset):
+        done = 0
+        for obj in queryset:
+            try:
+                modeladmin.transition(obj, to=to, by=request.user)
+                done += 1
+            except TransitionNotAllowed as refusal:
+                modeladmin.message_user(request, str(refusal), messages.ERROR)
+        if done:
+            modeladmin.message_user(request, _("已处理 %(count)d 项。") % {"count": done}, messages.SUCCESS)
+
+    action.__name__ = f"make_{to}"
+    return action
+
+
+@admin.register(Issue)
+class IssueAdmin(admin.ModelAdmin):
+    list_display = ["issue_line", "title", "publication_date", "status", "article_count", "published_at"]
+    list_filter = ["status", "year"]
+    search_fields = ["title", "=year", "=total_number"]
+    date_hierarchy = "publication_date"
+    readonly_fields = ["status", "published_at", "cover_preview", "table_of_contents"]
+    fieldsets = [
+        (None, {"fields": [("year", "number", "total_number"), "publication_date", "title", "print_run"]}),
+        (_("封面"), {"fields": ["cover", "cover_preview"]}),
+        (_("状态"), {"fields": ["status", "published_at"]}),
+        (_("本期顺序"), {"fields": ["table_of_contents"]}),
+    ]
+    inlines = [MastheadLineInline, ArticleInline, IssueStatusChangeInline]
+    actions = [
+        _transition_action(Issue.Status.READY, _("定稿")),
+        _transition_action(Issue.Status.PUBLISHED, _("发布")),
+        _transition_action(Issue.Status.DRAFT, _("退回草稿")),
+    ]
+
+    def transition(self, issue, *, to, by):
+        # Publishing a ready issue and withdrawing a published one both end in "ready";
+        # the action "退回草稿" on a published issue means withdrawing it first.
+        issue_transition(issue=issue, to=to, by=by)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(article_count=Count("articles"))
+
+    @admin.display(description=_("文章数"), ordering="article_count")
+    def article_count(self, issue):
+        return issue.article_count
+
+    @admin.display(description=_("期次"), ordering="total_number")
+    def issue_line(self, issue):
+        return issue.issue_line
+
+    @admin.display(description=_("封面预览"))
+    def cover_preview(self, issue):
+        if not issue.cover_thumbnail:
+            return "—"
+        return format_html('<img src="{}" alt="" style="max-width:240px">', issue.cover_thumbnail.url)
+
+    @admin.display(description=_("本期目录"))
+    def table_of_contents(self, issue):
+        """The issue in print order, grouped by section, as editors will see it printed."""
+        if issue.pk is None:
+            return _("保存后在此显示本期文章的顺序。")
+        rows, current = [], None
+        for article in issue.articles.in_print_order().select_related("section__parent"):
+            if article.section_id != current:
+                current = article.section_id
+                rows.append(format_html("<li><strong>{}</strong></li>", article.section.full_name))
+            rows.append(
+                format_html(
+                    '<li style="margin-left:2em">{}. {}{}{}</li>',
+                    article.position,
+                    article.title,
+                    format_html("（{}）", _("不列入目录")) if not article.in_toc else "",
+                    format_html(" …… {}", article.page_range) if article.page_range else "",
+                )
+            )
+        if not rows:
+            return _("本期还没有文章。")
+        return format_html('<ol style="list-style:none;margin:0;padding:0">{}</ol>', format_html_join("", "{}", ((r,) for r in rows)))
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        today = timezone.localdate()
+        year = int(initial.get("year") or today.year)
+        number, total_number = Issue.next_numbers(year=year)
+        return {"year": year, "number": number, "total_number": total_number, "publication_date": today} | initial
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        # A new issue starts from the last issue's masthead; only on the blank form, so
+        # what the editor posts is saved as posted.
+        if isinstance(inline, MastheadLineInline) and obj.pk is None and request.method == "GET":
+            kwargs["initial"] = [
+                {"position": position, **line} for position, line in enumerate(Issue.proposed_masthead(), start=1)
+            ]
+        return kwargs

@@ -1,0 +1,99 @@
+"""Turning a bundle's article bodies (.md, .html, .docx) into sanitised HTML."""
+
+import io
+import posixpath
+from dataclasses import dataclass, field
+
+import mammoth
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.utils.translation import gettext as _
+from markdown_it import MarkdownIt
+
+from articles.sanitize import sanitize_html
+from issues.bundles.errors import BundleError
+from issues.bundles.files import BundleFiles, normalize
+from issues.images import web_image
+
+BODY_FORMATS = (".md", ".html", ".docx")
+
+_markdown = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+
+
+@dataclass
+class ImageStore:
+    """The images an import will write, keyed by where they came from; all under one media folder."""
+
+    folder: str
+    files: dict[str, bytes] = field(default_factory=dict)  # storage name -> bytes
+    by_origin: dict[str, str] = field(default_factory=dict)  # origin -> storage name
+
+    def add(self, origin: str, name: str, data: bytes) -> str:
+        """Register an image and return the URL the body should use for it."""
+        if origin not in self.by_origin:
+            name, data = web_image(data, name)
+            stem, ext = posixpath.splitext(name)
+            storage_name, n = f"{self.folder}/{name}", 2
+            while storage_name in self.files:
+                storage_name, n = f"{self.folder}/{stem}-{n}{ext}", n + 1
+            self.files[storage_name] = data
+            self.by_origin[origin] = storage_name
+        return default_storage.url(self.by_origin[origin])
+
+
+def convert_body(files: BundleFiles, path: str, images: ImageStore) -> str:
+    """The sanitised HTML of the body at `path`, its images registered in `images`."""
+    extension = posixpath.splitext(path)[1].lower()
+    if extension not in BODY_FORMATS:
+        raise BundleError(
+            _("不支持的正文格式“%(ext)s”，只支持 .md、.html、.docx。") % {"ext": extension or path}, path=path
+        )
+    data = files.read(path)
+    docx_images = {}
+    if extension == ".docx":
+        html = _docx_to_html(data, path, docx_images)
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise BundleError(_("文件不是 UTF-8 编码的文本。"), path=path)
+        html = _markdown.render(text) if extension == ".md" else text
+
+    problems = []
+
+    def rewrite_src(src):
+        if src in docx_images:
+            return images.add(f"{path}#{src}", src, docx_images[src])
+        if "://" in src or src.startswith(("/", "data:", "mailto:")):
+            return src  # Not a bundle file; the allowlist decides whether it stays.
+        try:
+            origin = normalize(src, relative_to=posixpath.dirname(path))
+            return images.add(origin, posixpath.basename(origin), files.read(origin))
+        except BundleError as error:
+            problems.append(error.at(path=path, field=_("图片 %(src)s") % {"src": src}))
+        except ValidationError as error:
+            problems.append(BundleError(" ".join(error.messages), path=path, field=_("图片 %(src)s") % {"src": src}))
+        return None
+
+    body = sanitize_html(html, rewrite_src=rewrite_src)
+    if problems:
+        raise problems[0]
+    return body
+
+
+def _docx_to_html(data: bytes, path: str, docx_images: dict) -> str:
+    stem = posixpath.splitext(posixpath.basename(path))[0]
+
+    def convert_image(image):
+        with image.open() as stream:
+            content = stream.read()
+        extension = (image.content_type or "image/png").split("/")[-1].replace("jpeg", "jpg")
+        name = f"{stem}-{len(docx_images) + 1}.{extension}"
+        docx_images[name] = content
+        return {"src": name}
+
+    try:
+        result = mammoth.convert_to_html(io.BytesIO(data), convert_image=mammoth.images.img_element(convert_image))
+    except Exception as exc:  # mammoth raises zip, XML and key errors for damaged files.
+        raise BundleError(_("无法读取 Word 文档（%(error)s）。请确认是 .docx 格式。") % {"error": exc}, path=path)
+    return result.value

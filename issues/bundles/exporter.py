@@ -1,0 +1,136 @@
+"""Exporting an issue as a bundle (folder or .zip) that `import_bundle` reads back unchanged."""
+
+import os
+import posixpath
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path, PurePosixPath
+
+import tomli_w
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db.models import Prefetch
+from django.utils.translation import gettext as _
+
+from articles.models import Authorship
+from articles.sanitize import sanitize_html
+from issues.bundles.errors import BundleError
+from issues.models import Issue
+
+ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)  # fixed, so the same issue always zips to the same bytes
+
+
+def export_bundle(issue: Issue, dest: Path) -> Path:
+    """Write `issue` as a bundle at `dest`: a folder, or a zip when `dest` ends in .zip."""
+    dest = Path(dest)
+    if dest.suffix.lower() == ".zip":
+        if dest.exists():
+            raise BundleError(_("目标文件已存在。"), path=str(dest))
+    elif dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
+        raise BundleError(_("目标已存在且不是空文件夹。"), path=str(dest))
+    if not dest.parent.is_dir():
+        raise BundleError(_("上级文件夹不存在。"), path=str(dest.parent))
+    _write_atomically(bundle_files(issue), dest)
+    return dest
+
+
+def bundle_files(issue: Issue) -> dict[str, bytes]:
+    """The bundle of `issue` as {path inside the bundle: bytes}."""
+    files = {}
+    manifest = {
+        "year": issue.year,
+        "number": issue.number,
+        "total_number": issue.total_number,
+        "date": issue.publication_date,
+    }
+    if issue.title:
+        manifest["title"] = issue.title
+    if issue.print_run is not None:
+        manifest["print_run"] = issue.print_run
+    if issue.cover:
+        name = f"cover{PurePosixPath(issue.cover.name).suffix}"
+        files[name] = _read_media(issue.cover.name)
+        manifest["cover"] = name
+    masthead = [{"label": line.label, "value": line.value} for line in issue.masthead_lines.all()]
+    if masthead:
+        manifest["masthead"] = masthead
+
+    articles = (
+        issue.articles.in_print_order()
+        .select_related("section__parent")
+        .prefetch_related(Prefetch("authorships", queryset=Authorship.objects.select_related("contributor")))
+    )
+    entries = []
+    images = {}  # media name -> bundle path
+    for index, article in enumerate(articles, start=1):
+        body_path = f"articles/{index:02d}.html"
+        files[body_path] = (_export_body(article.body, body_path, images, files) + "\n").encode()
+        entry = {"section": article.section.path, "title": article.title}
+        if article.subtitle:
+            entry["subtitle"] = article.subtitle
+        authors = [authorship.contributor.name for authorship in article.authorships.all()]
+        if authors:
+            entry["authors"] = authors
+        for key in ("byline", "source"):
+            if getattr(article, key):
+                entry[key] = getattr(article, key)
+        if not article.in_toc:
+            entry["in_toc"] = False
+        entry["body"] = body_path
+        entries.append(entry)
+    if entries:
+        manifest["articles"] = entries
+    files["issue.toml"] = tomli_w.dumps(manifest).encode()
+    return files
+
+
+def _export_body(body, body_path, images, files):
+    """The body with images from our media copied into images/ and linked relatively."""
+
+    def rewrite_src(src):
+        if not src.startswith(settings.MEDIA_URL):
+            return src
+        media_name = src.removeprefix(settings.MEDIA_URL)
+        if media_name not in images:
+            stem, ext = posixpath.splitext(posixpath.basename(media_name))
+            path, n = f"images/{stem}{ext}", 2
+            while path in files:
+                path, n = f"images/{stem}-{n}{ext}", n + 1
+            files[path] = _read_media(media_name)
+            images[media_name] = path
+        return posixpath.relpath(images[media_name], posixpath.dirname(body_path))
+
+    return sanitize_html(body, rewrite_src=rewrite_src)
+
+
+def _read_media(name):
+    try:
+        with default_storage.open(name, "rb") as stream:
+            return stream.read()
+    except OSError as exc:
+        raise BundleError(_("媒体文件缺失或无法读取：%(error)s") % {"error": exc}, path=name)
+
+
+def _write_atomically(files: dict[str, bytes], dest: Path):
+    """Write the bundle beside `dest` first and move it into place, so `dest` is complete or absent."""
+    staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    try:
+        if dest.suffix.lower() == ".zip":
+            target = staging / dest.name
+            with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+                for name in sorted(files):
+                    info = zipfile.ZipInfo(name, date_time=ZIP_TIMESTAMP)
+                    info.compress_type = zipfile.ZIP_DEFLATED
+                    archive.writestr(info, files[name])
+            os.replace(target, dest)
+        else:
+            target = staging / "bundle"
+            for name, data in files.items():
+                (target / name).parent.mkdir(parents=True, exist_ok=True)
+                (target / name).write_bytes(data)
+            if dest.exists():
+                dest.rmdir()
+            os.rename(target, dest)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

@@ -1,0 +1,312 @@
+"""Importing an issue bundle: read and check everything first, then write it in one transaction."""
+
+import datetime
+import secrets
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from articles.models import Article, Authorship, Contributor
+from issues.bundles.bodies import ImageStore, convert_body
+from issues.bundles.errors import BundleError
+from issues.bundles.files import BundleFiles
+from issues.images import web_image
+from issues.models import Issue, MastheadLine, Section
+from issues.services import issue_transition
+
+MANIFEST = "issue.toml"
+
+
+@dataclass
+class ArticleEntry:
+    section: tuple[str, ...]
+    title: str
+    body: str
+    subtitle: str = ""
+    authors: list[str] = field(default_factory=list)
+    byline: str = ""
+    source: str = ""
+    in_toc: bool = True
+
+
+@dataclass
+class ParsedBundle:
+    """Everything an import will write, already read and checked."""
+
+    year: int
+    number: int
+    total_number: int
+    date: datetime.date
+    title: str
+    print_run: int | None
+    masthead: list[tuple[str, str]]
+    articles: list[ArticleEntry]
+    images: ImageStore
+    cover: tuple[str, bytes] | None
+
+
+def import_bundle(path: Path, *, replace: bool = False, publish: bool = False) -> Issue:
+    """Create the issue described by the bundle at `path` (folder or .zip); all or nothing."""
+    files = BundleFiles.open(Path(path))
+    try:
+        bundle = read_bundle(files)
+    finally:
+        files.close()
+    return write_bundle(bundle, replace=replace, publish=publish)
+
+
+# Reading and checking ------------------------------------------------------------------------
+
+
+class _Table:
+    """Typed access to one TOML table, with errors that name the field."""
+
+    def __init__(self, data, where: str, allowed: set[str]):
+        self.data, self.where = data, where
+        unknown = sorted(set(data) - allowed)
+        if unknown:
+            raise self.error(unknown[0], _("未知字段（可用字段：%(fields)s）。") % {"fields": "、".join(sorted(allowed))})
+
+    def error(self, key, message):
+        return BundleError(message, path=MANIFEST, field=f"{self.where}{key}")
+
+    def get(self, key, kind, *, required=False, default=None, max_length=None):
+        if key not in self.data:
+            if required:
+                raise self.error(key, _("缺少必填字段。"))
+            return default
+        value = self.data[key]
+        if kind is int and isinstance(value, bool) or not isinstance(value, kind):
+            names = {str: _("字符串"), int: _("整数"), bool: _("true 或 false"), list: _("数组"), datetime.date: _("日期")}
+            raise self.error(key, _("应为%(kind)s。") % {"kind": names[kind]})
+        if kind is datetime.date and isinstance(value, datetime.datetime):
+            raise self.error(key, _("应为日期（如 2017-01-31），不带时间。"))
+        if kind is str:
+            value = value.strip()
+            if required and not value:
+                raise self.error(key, _("不能为空。"))
+            if max_length and len(value) > max_length:
+                raise self.error(key, _("过长（%(length)d 字，上限 %(limit)d 字）。") % {"length": len(value), "limit": max_length})
+        return value
+
+    def get_int(self, key, *, minimum, maximum=None, required=False):
+        value = self.get(key, int, required=required)
+        if value is not None and (value < minimum or (maximum is not None and value > maximum)):
+            bounds = f"{minimum}–{maximum}" if maximum is not None else f"≥ {minimum}"
+            raise self.error(key, _("应在 %(bounds)s 之间。") % {"bounds": bounds})
+        return value
+
+
+def _max_length(model, name):
+    return model._meta.get_field(name).max_length
+
+
+def read_bundle(files: BundleFiles) -> ParsedBundle:
+    """Parse and check a bundle completely, reading every file it names, writing nothing."""
+    try:
+        manifest = tomllib.loads(files.read(MANIFEST).decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise BundleError(_("文件不是 UTF-8 编码的文本。"), path=MANIFEST)
+    except tomllib.TOMLDecodeError as exc:
+        raise BundleError(_("TOML 格式错误：%(error)s") % {"error": exc}, path=MANIFEST)
+
+    top = _Table(
+        manifest,
+        "",
+        {"year", "number", "total_number", "date", "title", "print_run", "cover", "masthead", "articles"},
+    )
+    year = top.get_int("year", minimum=1900, maximum=2200, required=True)
+    number = top.get_int("number", minimum=1, maximum=1000, required=True)
+    images = ImageStore(folder=f"articles/images/{year}-{number}-{secrets.token_hex(4)}")
+    bundle = ParsedBundle(
+        year=year,
+        number=number,
+        total_number=top.get_int("total_number", minimum=1, required=True),
+        date=top.get("date", datetime.date, required=True),
+        title=top.get("title", str, default="", max_length=_max_length(Issue, "title")),
+        print_run=top.get_int("print_run", minimum=0),
+        masthead=_read_masthead(top.get("masthead", list, default=[])),
+        articles=[],
+        images=images,
+        cover=None,
+    )
+    cover = top.get("cover", str, default="")
+    if cover:
+        try:
+            bundle.cover = web_image(files.read(cover), PurePosixPath(cover).name)
+        except BundleError as error:
+            raise error.at(field="cover")
+        except ValidationError as error:
+            raise BundleError(" ".join(error.messages), path=cover, field="cover")
+
+    for index, data in enumerate(top.get("articles", list, default=[]), start=1):
+        if not isinstance(data, dict):
+            raise BundleError(_("每篇文章应为一个 [[articles]] 表。"), path=MANIFEST, field=f"articles[{index}]")
+        entry = _read_article(_Table(data, f"articles[{index}].", set(ArticleEntry.__dataclass_fields__)))
+        try:
+            entry.body = convert_body(files, entry.body, images)
+        except BundleError as error:
+            raise error.at(field=f"articles[{index}].body")
+        bundle.articles.append(entry)
+    return bundle
+
+
+def _read_masthead(lines):
+    masthead = []
+    for index, data in enumerate(lines, start=1):
+        if not isinstance(data, dict):
+            raise BundleError(_("应为 { label = …, value = … }。"), path=MANIFEST, field=f"masthead[{index}]")
+        line = _Table(data, f"masthead[{index}].", {"label", "value"})
+        masthead.append(
+            (
+                line.get("label", str, required=True, max_length=_max_length(MastheadLine, "label")),
+                line.get("value", str, required=True, max_length=_max_length(MastheadLine, "value")),
+            )
+        )
+    return masthead
+
+
+def _read_article(table: _Table) -> ArticleEntry:
+    section = table.get("section", str, required=True)
+    parts = tuple(part.strip() for part in section.split("/"))
+    if len(parts) > 2 or not all(parts):
+        raise table.error("section", _("应为“栏目”或“栏目/子栏目”。"))
+    if any(len(part) > _max_length(Section, "name") for part in parts):
+        raise table.error("section", _("栏目名称过长。"))
+    authors = table.get("authors", list, default=[])
+    if not all(isinstance(name, str) and name.strip() for name in authors):
+        raise table.error("authors", _("应为作者姓名的数组，如 [\"王毅\"]。"))
+    if any(len(name) > _max_length(Contributor, "name") for name in authors):
+        raise table.error("authors", _("作者姓名过长。"))
+    return ArticleEntry(
+        section=parts,
+        title=table.get("title", str, required=True, max_length=_max_length(Article, "title")),
+        subtitle=table.get("subtitle", str, default="", max_length=_max_length(Article, "subtitle")),
+        authors=[name.strip() for name in authors],
+        byline=table.get("byline", str, default="", max_length=_max_length(Article, "byline")),
+        source=table.get("source", str, default="", max_length=_max_length(Article, "source")),
+        in_toc=table.get("in_toc", bool, default=True),
+        body=table.get("body", str, required=True),
+    )
+
+
+# Writing -------------------------------------------------------------------------------------
+
+
+def write_bundle(bundle: ParsedBundle, *, replace: bool = False, publish: bool = False) -> Issue:
+    """Write a checked bundle: database rows in one transaction, files removed again on failure."""
+    written = []
+    try:
+        with transaction.atomic():
+            _make_room(bundle, replace=replace)
+            for name, data in bundle.images.files.items():
+                stored = default_storage.save(name, ContentFile(data))
+                written.append(stored)
+                if stored != name:
+                    raise BundleError(_("媒体文件“%(name)s”已存在。") % {"name": name})
+            issue = Issue(
+                year=bundle.year,
+                number=bundle.number,
+                total_number=bundle.total_number,
+                publication_date=bundle.date,
+                title=bundle.title,
+                print_run=bundle.print_run,
+            )
+            if bundle.cover:
+                issue.cover.save(bundle.cover[0], ContentFile(bundle.cover[1]), save=False)
+                written.append(issue.cover.name)
+            issue.save()
+            if issue.cover_thumbnail:
+                written.append(issue.cover_thumbnail.name)
+            MastheadLine.objects.bulk_create(
+                MastheadLine(issue=issue, position=position, label=label, value=value)
+                for position, (label, value) in enumerate(bundle.masthead, start=1)
+            )
+            _create_articles(issue, bundle.articles)
+            if publish:
+                for status in (Issue.Status.READY, Issue.Status.PUBLISHED):
+                    issue = issue_transition(issue=issue, to=status, comment=_("导入时发布"))
+    except BaseException:
+        for name in written:
+            default_storage.delete(name)
+        raise
+    return issue
+
+
+def _make_room(bundle, *, replace):
+    existing = Issue.objects.filter(year=bundle.year, number=bundle.number).first()
+    if existing and not replace:
+        raise BundleError(
+            _("%(issue)s已存在；如要覆盖，请加 --replace。") % {"issue": existing}, path=MANIFEST, field="number"
+        )
+    clash = Issue.objects.filter(total_number=bundle.total_number).exclude(pk=getattr(existing, "pk", None)).first()
+    if clash:
+        raise BundleError(
+            _("总期号 %(total)d 已被%(issue)s使用。") % {"total": bundle.total_number, "issue": clash},
+            path=MANIFEST,
+            field="total_number",
+        )
+    if existing:
+        existing.articles.all().delete()
+        existing.delete()
+
+
+def _create_articles(issue, entries):
+    sections = _sections(entries)
+    contributors = _contributors(entries)
+    for position, entry in enumerate(entries, start=1):
+        article = Article(
+            issue=issue,
+            section=sections[entry.section],
+            position=position,
+            title=entry.title,
+            subtitle=entry.subtitle,
+            byline=entry.byline,
+            source=entry.source,
+            body=entry.body,
+            in_toc=entry.in_toc,
+            status=Article.Status.READY,
+        )
+        article.save()
+        Authorship.objects.bulk_create(
+            Authorship(article=article, contributor=contributors[name], position=order)
+            for order, name in enumerate(dict.fromkeys(entry.authors), start=1)
+        )
+
+
+def _sections(entries) -> dict[tuple[str, ...], Section]:
+    """The sections the entries name, created in order of first appearance when missing."""
+    found = {}
+    for entry in entries:
+        parent = None
+        for depth in range(1, len(entry.section) + 1):
+            path = entry.section[:depth]
+            if path not in found:
+                found[path] = Section.objects.filter(parent=parent, name=path[-1]).first() or _new_section(
+                    path[-1], parent
+                )
+            parent = found[path]
+    return found
+
+
+def _new_section(name, parent):
+    siblings = Section.objects.filter(parent=parent)
+    last = siblings.aggregate(last=Max("position"))["last"]
+    return Section.objects.create(name=name, parent=parent, position=(last or 0) + 1)
+
+
+def _contributors(entries) -> dict[str, Contributor]:
+    names = {name for entry in entries for name in entry.authors}
+    contributors = {}
+    for contributor in Contributor.objects.filter(name__in=names).order_by("-id"):
+        contributors[contributor.name] = contributor  # the oldest wins when names repeat
+    for name in sorted(names - contributors.keys()):
+        contributors[name] = Contributor.objects.create(name=name)
+    return contributors

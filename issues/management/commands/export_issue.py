@@ -1,0 +1,25 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from issues.bundles import BundleError, export_bundle
+from issues.models import Issue
+
+
+class Command(BaseCommand):
+    help = "Export an issue as a bundle: DEST is a new folder, or a file ending in .zip."
+
+    def add_arguments(self, parser):
+        parser.add_argument("year", type=int)
+        parser.add_argument("number", type=int, help="number within the year")
+        parser.add_argument("dest", type=Path)
+
+    def handle(self, *args, year, number, dest, **options):
+        issue = Issue.objects.filter(year=year, number=number).first()
+        if issue is None:
+            raise CommandError(f"没有 {year} 年第 {number} 期。")
+        try:
+            export_bundle(issue, dest)
+        except BundleError as error:
+            raise CommandError(str(error))
+        self.stdout.write(self.style.SUCCESS(f"已导出 {issue} 到 {dest}。"))

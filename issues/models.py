@@ -1,0 +1,273 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from issues.images import cover_upload_to, make_thumbnail, thumbnail_upload_to, validate_image_file
+
+
+class Periodical(models.Model):
+    """The periodical itself: one row, edited by the editors in the admin."""
+
+    name = models.CharField(_("刊名"), max_length=100, default="期刊名称")
+    slogan = models.CharField(_("口号"), max_length=200, blank=True)
+    guiding_unit = models.CharField(_("指导单位"), max_length=200, blank=True)
+    host_unit = models.CharField(_("主办单位"), max_length=200, blank=True)
+    circulation_note = models.CharField(
+        _("发行说明"), max_length=100, blank=True, default="内部资料 免费交流"
+    )
+    call_for_papers = models.TextField(
+        _("征稿启事"), blank=True, help_text=_("印在每期最后一页，段落之间空一行。")
+    )
+    manuscript_char_limit = models.PositiveIntegerField(
+        _("稿件字数上限"), default=6000, validators=[MinValueValidator(1)]
+    )
+    contact_email = models.EmailField(_("联系邮箱"), blank=True)
+
+    class Meta:
+        verbose_name = _("刊物设置")
+        verbose_name_plural = _("刊物设置")
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="periodical_single_row")]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def load(cls):
+        """The periodical's row, created with defaults the first time it is asked for."""
+        periodical, _created = cls.objects.get_or_create(pk=1)
+        return periodical
+
+
+class Section(models.Model):
+    """A section (栏目) of the periodical, optionally a sub-section of another."""
+
+    name = models.CharField(_("名称"), max_length=50)
+    slug = models.SlugField(_("网址别名"), max_length=100, unique=True, allow_unicode=True, blank=True)
+    position = models.PositiveIntegerField(_("顺序"), default=0)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级栏目"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+
+    class Meta:
+        verbose_name = _("栏目")
+        verbose_name_plural = _("栏目")
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name"], condition=Q(parent__isnull=True), name="section_unique_top_level_name"
+            ),
+            models.UniqueConstraint(fields=["parent", "name"], name="section_unique_name_in_parent"),
+            models.CheckConstraint(condition=~Q(parent=models.F("id")), name="section_not_own_parent"),
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def full_name(self):
+        """The name as printed in a table of contents, e.g. "数据观察 › 区域数据"."""
+        return f"{self.parent.name} › {self.name}" if self.parent_id else self.name
+
+    @property
+    def path(self):
+        """The name as written in an issue bundle, e.g. "数据观察/区域数据"."""
+        return f"{self.parent.name}/{self.name}" if self.parent_id else self.name
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.parent_id and (self.parent.parent_id or self.parent_id == self.pk):
+            raise ValidationError({"parent": _("栏目只能有一级子栏目。")})
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = self._unique_slug()
+        super().save(*args, **kwargs)
+
+    def _unique_slug(self):
+        base = slugify(self.path.replace("/", "-"), allow_unicode=True) or "section"
+        slug, n = base, 2
+        while Section.objects.filter(slug=slug).exclude(pk=self.pk).exists():
+            slug, n = f"{base}-{n}", n + 1
+        return slug
+
+
+class IssueQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Issue.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def latest_first(self):
+        return self.order_by("-year", "-number")
+
+
+class Issue(models.Model):
+    """One issue of the periodical, e.g. 2017年第1期（总第26期）."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        READY = "ready", _("已定稿")
+        PUBLISHED = "published", _("已发布")
+
+    year = models.PositiveSmallIntegerField(
+        _("年份"), validators=[MinValueValidator(1900), MaxValueValidator(2200)]
+    )
+    number = models.PositiveSmallIntegerField(
+        _("期号"), help_text=_("当年的第几期。"), validators=[MinValueValidator(1)]
+    )
+    total_number = models.PositiveIntegerField(
+        _("总期号"), unique=True, help_text=_("创刊以来的累计期数（总第N期）。"), validators=[MinValueValidator(1)]
+    )
+    publication_date = models.DateField(_("出版日期"))
+    title = models.CharField(_("本期主题"), max_length=200, blank=True)
+    cover = models.ImageField(
+        _("封面图片"), upload_to=cover_upload_to, blank=True, validators=[validate_image_file]
+    )
+    cover_thumbnail = models.ImageField(
+        _("封面缩略图"), upload_to=thumbnail_upload_to, blank=True, editable=False
+    )
+    print_run = models.PositiveIntegerField(_("印数"), null=True, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT, editable=False
+    )
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    objects = IssueQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("期")
+        verbose_name_plural = _("期刊")
+        ordering = ["-year", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "number"], name="issue_unique_year_number"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="issue_number_positive"),
+            models.CheckConstraint(condition=Q(total_number__gte=1), name="issue_total_number_positive"),
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(published_at__isnull=False),
+                name="issue_published_has_date",
+            ),
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._saved_cover_name = self.cover.name if self.pk else None
+
+    def __str__(self):
+        return self.issue_line
+
+    @property
+    def issue_line(self):
+        return _("%(year)s年第%(number)s期（总第%(total)s期）") % {
+            "year": self.year,
+            "number": self.number,
+            "total": self.total_number,
+        }
+
+    @property
+    def key(self):
+        """Short identifier used in file names and commands, e.g. "2017-1"."""
+        return f"{self.year}-{self.number}"
+
+    def get_absolute_url(self):
+        return reverse("issues:detail", kwargs={"year": self.year, "number": self.number})
+
+    @property
+    def is_published(self):
+        return self.status == self.Status.PUBLISHED
+
+    def save(self, *args, **kwargs):
+        if self.cover.name != self._saved_cover_name:
+            if self.cover:
+                name, content = make_thumbnail(self.cover)
+                self.cover_thumbnail.save(name, content, save=False)
+            else:
+                self.cover_thumbnail = ""
+        super().save(*args, **kwargs)
+        self._saved_cover_name = self.cover.name
+
+    def previous(self):
+        """The issue before this one in the cumulative numbering, if any."""
+        earlier = Issue.objects.order_by("-total_number")
+        if self.total_number:
+            earlier = earlier.filter(total_number__lt=self.total_number)
+        if self.pk:
+            earlier = earlier.exclude(pk=self.pk)
+        return earlier.first()
+
+    @classmethod
+    def next_numbers(cls, *, year):
+        """The (number, total_number) a new issue in `year` most likely gets."""
+        last = cls.objects.order_by("-total_number").first()
+        last_in_year = cls.objects.filter(year=year).order_by("-number").first()
+        number = last_in_year.number + 1 if last_in_year else 1
+        total_number = last.total_number + 1 if last else 1
+        return number, total_number
+
+    @classmethod
+    def proposed_masthead(cls):
+        """The masthead of the most recent issue, which a new issue starts from."""
+        last = cls.objects.order_by("-total_number").first()
+        if last is None:
+            return []
+        return list(last.masthead_lines.values("label", "value"))
+
+
+class MastheadLine(models.Model):
+    """One `label：value` line of an issue's masthead (版权页), as printed in that issue."""
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="masthead_lines")
+    position = models.PositiveIntegerField(_("顺序"), default=0)
+    label = models.CharField(_("项目"), max_length=50)
+    value = models.CharField(_("内容"), max_length=500)
+
+    class Meta:
+        verbose_name = _("版权页条目")
+        verbose_name_plural = _("版权页")
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return f"{self.label}：{self.value}"
+
+
+class StatusChange(models.Model):
+    """Abstract log row: who moved an object from one status to another, and when."""
+
+    from_status = models.CharField(_("原状态"), max_length=20)
+    to_status = models.CharField(_("新状态"), max_length=20)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    changed_at = models.DateTimeField(_("时间"), default=timezone.now)
+    comment = models.CharField(_("说明"), max_length=500, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-changed_at", "-id"]
+
+
+class IssueStatusChange(StatusChange):
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="status_changes")
+
+    class Meta(StatusChange.Meta):
+        verbose_name = _("状态变更记录")
+        verbose_name_plural = _("状态变更记录")

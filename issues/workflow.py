@@ -1,0 +1,34 @@
+"""The status workflow shared by issues and articles: draft → ready → published."""
+
+from django.utils.translation import gettext as _
+
+ALLOWED_TRANSITIONS = {
+    ("draft", "ready"),
+    ("ready", "draft"),
+    ("ready", "published"),
+    ("published", "ready"),
+}
+
+
+class TransitionNotAllowed(Exception):
+    """A status change the workflow refuses; the message is meant for editors."""
+
+
+def change_status(obj, *, to, by, comment, log_model, **log_fields):
+    """Move `obj` to status `to` (unsaved) and write the log row, or raise TransitionNotAllowed."""
+    labels = dict(type(obj).Status.choices)
+    if to not in labels:
+        raise TransitionNotAllowed(_("未知状态“%(status)s”。") % {"status": to})
+    if (obj.status, to) not in ALLOWED_TRANSITIONS:
+        raise TransitionNotAllowed(
+            _("“%(object)s”不能从“%(from)s”变为“%(to)s”。")
+            % {"object": obj, "from": labels[obj.status], "to": labels[to]}
+        )
+    log_model.objects.create(
+        from_status=obj.status,
+        to_status=to,
+        changed_by=by if by is not None and by.is_authenticated else None,
+        comment=comment,
+        **log_fields,
+    )
+    obj.status = to

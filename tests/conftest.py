@@ -1,0 +1,17 @@
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def isolated_files(settings, tmp_path):
+    """Every test writes media and protected files into its own temporary folders."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PROTECTED_ROOT = tmp_path / "protected"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def staff_client(client, django_user_model):
+    user = django_user_model.objects.create_superuser(username="editor", password="pw-editor-123")
+    client.force_login(user)
+    client.user = user
+    return client
