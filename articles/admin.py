@@ -14,7 +14,7 @@ class ContributorAdmin(admin.ModelAdmin):
     search_fields = ["name", "affiliation", "email"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(article_count=Count("authorships"))
+        return super().get_queryset(request).annotate(article_count=Count("authorships")).order_by("name", "id")
 
     @admin.display(description=_("文章数"), ordering="article_count")
     def article_count(self, contributor):

@@ -47,10 +47,20 @@ def sanitize_html(html: str, *, rewrite_src: Callable[[str], str] | None = None)
     `rewrite_src`, if given, maps each image's src to a new one (None drops it); it is how
     bundles turn relative image paths into media URLs and back.
     """
-    cleaner = _cleaner
-    if rewrite_src is not None:
-        cleaner = nh3.Cleaner(
-            **_CLEANER_OPTIONS,
-            attribute_filter=lambda tag, attr, value: rewrite_src(value) if (tag, attr) == ("img", "src") else value,
-        )
-    return cleaner.clean(html or "").strip()
+    if rewrite_src is None:
+        return _cleaner.clean(html or "").strip()
+    errors = []
+
+    def attribute_filter(tag, attr, value):
+        if (tag, attr) != ("img", "src"):
+            return value
+        try:
+            return rewrite_src(value)
+        except Exception as exc:  # nh3 would print and swallow it, silently dropping the image.
+            errors.append(exc)
+            return None
+
+    cleaned = nh3.Cleaner(**_CLEANER_OPTIONS, attribute_filter=attribute_filter).clean(html or "").strip()
+    if errors:
+        raise errors[0]
+    return cleaned

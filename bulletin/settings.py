@@ -166,6 +166,9 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = int(env("BULLETIN_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("BULLETIN_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("BULLETIN_HSTS_PRELOAD", False)
+    # Joining the browsers' HSTS preload list is a decision about the whole domain that is
+    # hard to undo, so it is the operator's (BULLETIN_HSTS_PRELOAD), not a default.
+    SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("issues/", include("issues.urls")),
     path("articles/", include("articles.urls")),
     path("admin/", admin.site.urls),
+    path("favicon.ico", issue_views.favicon),
 ]
 
 if settings.DEBUG:

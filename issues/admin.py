@@ -142,7 +142,7 @@ class IssueAdmin(admin.ModelAdmin):
         issue_transition(issue=issue, to=to, by=by)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(article_count=Count("articles"))
+        return super().get_queryset(request).annotate(article_count=Count("articles")).order_by("-year", "-number")
 
     @admin.display(description=_("文章数"), ordering="article_count")
     def article_count(self, issue):

@@ -54,9 +54,12 @@ def web_image(data: bytes, name: str) -> tuple[str, bytes]:
     stem = PurePosixPath(name).stem or "image"
     if image_format in WEB_FORMATS:
         return f"{stem}.{WEB_FORMATS[image_format]}", data
-    with Image.open(io.BytesIO(data)) as image:
-        out = io.BytesIO()
-        image.save(out, format="PNG")
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            out = io.BytesIO()
+            image.save(out, format="PNG")
+    except Exception as exc:  # verify() does not decode, so damaged TIFF/BMP data surfaces only now.
+        raise ValidationError(_("图片文件已损坏：%(error)s") % {"error": exc})
     return f"{stem}.png", out.getvalue()
 
 

@@ -154,7 +154,11 @@ class Issue(models.Model):
         verbose_name_plural = _("期刊")
         ordering = ["-year", "-number"]
         constraints = [
-            models.UniqueConstraint(fields=["year", "number"], name="issue_unique_year_number"),
+            models.UniqueConstraint(
+                fields=["year", "number"],
+                name="issue_unique_year_number",
+                violation_error_message=_("这一年的这一期已经存在。"),
+            ),
             models.CheckConstraint(condition=Q(number__gte=1), name="issue_number_positive"),
             models.CheckConstraint(condition=Q(total_number__gte=1), name="issue_total_number_positive"),
             models.CheckConstraint(

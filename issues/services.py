@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from articles.models import Article
 from articles.services import article_transition
 from issues.models import Issue, IssueStatusChange
-from issues.workflow import TransitionNotAllowed, change_status
+from issues.workflow import TransitionNotAllowed, change_status, check_transition
 
 
 @transaction.atomic
@@ -17,6 +17,7 @@ def issue_transition(*, issue: Issue, to: str, by=None, comment: str = "") -> Is
     """
     issue = Issue.objects.select_for_update().get(pk=issue.pk)
     was_published = issue.is_published
+    check_transition(issue, to=to)
     if to == Issue.Status.PUBLISHED:
         _check_publishable(issue)
         issue.published_at = issue.published_at or timezone.now()

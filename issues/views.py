@@ -1,5 +1,6 @@
 from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 
 from articles.models import Article, Authorship
 from issues.models import Issue
@@ -33,3 +34,8 @@ def issue_detail(request, year, number):
     if not request.user.is_staff:
         articles = articles.filter(status=Article.Status.PUBLISHED)
     return render(request, "issues/issue_detail.html", {"issue": issue, "articles": articles})
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page says; send them to the static icon."""
+    return redirect(static("favicon.svg"))

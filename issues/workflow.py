@@ -14,8 +14,8 @@ class TransitionNotAllowed(Exception):
     """A status change the workflow refuses; the message is meant for editors."""
 
 
-def change_status(obj, *, to, by, comment, log_model, **log_fields):
-    """Move `obj` to status `to` (unsaved) and write the log row, or raise TransitionNotAllowed."""
+def check_transition(obj, *, to):
+    """Raise TransitionNotAllowed unless the workflow lets `obj` move to status `to`."""
     labels = dict(type(obj).Status.choices)
     if to not in labels:
         raise TransitionNotAllowed(_("未知状态“%(status)s”。") % {"status": to})
@@ -24,6 +24,11 @@ def change_status(obj, *, to, by, comment, log_model, **log_fields):
             _("“%(object)s”不能从“%(from)s”变为“%(to)s”。")
             % {"object": obj, "from": labels[obj.status], "to": labels[to]}
         )
+
+
+def change_status(obj, *, to, by, comment, log_model, **log_fields):
+    """Move `obj` to status `to` (unsaved) and write the log row, or raise TransitionNotAllowed."""
+    check_transition(obj, to=to)
     log_model.objects.create(
         from_status=obj.status,
         to_status=to,

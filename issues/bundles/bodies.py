@@ -3,6 +3,7 @@
 import io
 import posixpath
 from dataclasses import dataclass, field
+from urllib.parse import unquote
 
 import mammoth
 from django.core.exceptions import ValidationError
@@ -62,17 +63,19 @@ def convert_body(files: BundleFiles, path: str, images: ImageStore) -> str:
     problems = []
 
     def rewrite_src(src):
-        if src in docx_images:
-            return images.add(f"{path}#{src}", src, docx_images[src])
         if "://" in src or src.startswith(("/", "data:", "mailto:")):
             return src  # Not a bundle file; the allowlist decides whether it stays.
+        src = unquote(src)  # a src is a URL: Markdown percent-encodes spaces and Chinese in it
+        where = _("图片 %(src)s") % {"src": src}
         try:
+            if src in docx_images:
+                return images.add(f"{path}#{src}", src, docx_images[src])
             origin = normalize(src, relative_to=posixpath.dirname(path))
             return images.add(origin, posixpath.basename(origin), files.read(origin))
         except BundleError as error:
-            problems.append(error.at(path=path, field=_("图片 %(src)s") % {"src": src}))
+            problems.append(error.at(path=path, field=where))
         except ValidationError as error:
-            problems.append(BundleError(" ".join(error.messages), path=path, field=_("图片 %(src)s") % {"src": src}))
+            problems.append(BundleError(" ".join(error.messages), path=path, field=where))
         return None
 
     body = sanitize_html(html, rewrite_src=rewrite_src)

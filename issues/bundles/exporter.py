@@ -6,6 +6,7 @@ import shutil
 import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
+from urllib.parse import unquote
 
 import tomli_w
 from django.conf import settings
@@ -91,7 +92,7 @@ def _export_body(body, body_path, images, files):
     def rewrite_src(src):
         if not src.startswith(settings.MEDIA_URL):
             return src
-        media_name = src.removeprefix(settings.MEDIA_URL)
+        media_name = unquote(src.removeprefix(settings.MEDIA_URL))  # storage.url() percent-encodes
         if media_name not in images:
             stem, ext = posixpath.splitext(posixpath.basename(media_name))
             path, n = f"images/{stem}{ext}", 2

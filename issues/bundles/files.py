@@ -3,6 +3,7 @@
 import posixpath
 from abc import ABC, abstractmethod
 import zipfile
+import zlib
 from pathlib import Path
 
 from django.utils.translation import gettext as _
@@ -85,7 +86,7 @@ class ZipFiles(BundleFiles):
             raise BundleError(_("文件过大。"), path=name)
         try:
             return self.zip.read(info)
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
             raise BundleError(_("zip 内的文件已损坏：%(error)s") % {"error": exc}, path=name)
 
     def close(self):

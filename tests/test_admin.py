@@ -1,0 +1,258 @@
+from html.parser import HTMLParser
+
+import pytest
+from django.urls import reverse
+
+from articles.models import Article, Authorship
+from issues.models import Issue, MastheadLine, Periodical
+from tests.factories import make_article, make_contributor, make_issue, make_section
+
+pytestmark = pytest.mark.django_db
+
+
+class _FormFields(HTMLParser):
+    """The fields a browser would submit from the page's main form, with their current values."""
+
+    def __init__(self):
+        super().__init__()
+        self.data, self._select, self._textarea = {}, None, None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        name = attrs.get("name")
+        if tag == "input" and name and attrs.get("type") not in {"submit", "button", "file"}:
+            if attrs.get("type") == "checkbox":
+                if "checked" in attrs:
+                    self.data[name] = "on"
+            else:
+                self.data[name] = attrs.get("value", "")
+        elif tag == "select" and name:
+            self._select = name
+            self.data.setdefault(name, "")
+        elif tag == "option" and self._select and "selected" in attrs:
+            self.data[self._select] = attrs.get("value", "")
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.data[name] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.data[self._textarea] += data
+
+
+def form_data(response):
+    parser = _FormFields()
+    parser.feed(response.content.decode())
+    parser.data.pop("action", None)
+    return parser.data
+
+
+@pytest.mark.parametrize(
+    "url_name",
+    [
+        "admin:index",
+        "admin:issues_issue_changelist",
+        "admin:issues_issue_add",
+        "admin:issues_section_changelist",
+        "admin:issues_section_add",
+        "admin:articles_article_changelist",
+        "admin:articles_article_add",
+        "admin:articles_contributor_changelist",
+        "admin:articles_contributor_add",
+    ],
+)
+def test_admin_pages_load_for_staff(staff_client, url_name):
+    issue = make_issue(masthead=[("主编", "林知远")])
+    make_article(issue=issue, authors=[make_contributor()])
+    response = staff_client.get(reverse(url_name))
+    assert response.status_code == 200
+
+
+def test_change_pages_load_for_staff(staff_client):
+    issue = make_issue(masthead=[("主编", "林知远")])
+    contributor = make_contributor()
+    article = make_article(issue=issue, authors=[contributor], body="<table><tr><td>表</td></tr></table>")
+    for url in [
+        reverse("admin:issues_issue_change", args=[issue.pk]),
+        reverse("admin:articles_article_change", args=[article.pk]),
+        reverse("admin:articles_contributor_change", args=[contributor.pk]),
+        reverse("admin:issues_section_change", args=[article.section.pk]),
+    ]:
+        assert staff_client.get(url).status_code == 200, url
+
+
+def test_admin_is_closed_to_readers(client, django_user_model):
+    response = client.get(reverse("admin:issues_issue_changelist"))
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+    client.force_login(django_user_model.objects.create_user(username="reader", password="x"))
+    assert client.get(reverse("admin:issues_issue_changelist")).status_code == 302
+
+
+def test_periodical_settings_open_straight_on_the_form(staff_client):
+    response = staff_client.get(reverse("admin:issues_periodical_changelist"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:issues_periodical_change", args=[1])
+    response = staff_client.get(response["Location"])
+    assert "征稿启事" in response.content.decode()
+    data = form_data(response) | {"name": "南滨电子商务", "manuscript_char_limit": "5000"}
+    response = staff_client.post(reverse("admin:issues_periodical_change", args=[1]), data)
+    assert response.status_code == 302
+    assert Periodical.load().manuscript_char_limit == 5000
+
+
+def test_new_issue_form_proposes_next_numbers_and_last_masthead(staff_client):
+    make_issue(year=2016, number=4, total_number=25, masthead=[("主编", "林知远"), ("编辑", "叶晓舟")])
+    response = staff_client.get(reverse("admin:issues_issue_add") + "?year=2016")
+    data = form_data(response)
+    assert (data["year"], data["number"], data["total_number"]) == ("2016", "5", "26")
+    assert data["masthead_lines-0-label"] == "主编"
+    assert data["masthead_lines-0-value"] == "林知远"
+    assert data["masthead_lines-1-value"] == "叶晓舟"
+
+    data |= {"publication_date": "2016-12-31", "masthead_lines-1-value": "韩蕾"}
+    response = staff_client.post(reverse("admin:issues_issue_add"), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    issue = Issue.objects.get(total_number=26)
+    assert [(line.label, line.value) for line in issue.masthead_lines.all()] == [("主编", "林知远"), ("编辑", "韩蕾")]
+    assert issue.status == Issue.Status.DRAFT
+
+
+def test_duplicate_issue_number_is_refused_in_chinese(staff_client):
+    make_issue(year=2017, number=1, total_number=26)
+    data = form_data(staff_client.get(reverse("admin:issues_issue_add")))
+    data |= {"year": "2017", "number": "1", "total_number": "27", "publication_date": "2017-03-01"}
+    response = staff_client.post(reverse("admin:issues_issue_add"), data)
+    assert response.status_code == 200
+    assert "这一年的这一期已经存在" in response.content.decode()
+    assert Issue.objects.count() == 1
+
+
+def test_issue_page_shows_and_saves_the_order_of_articles(staff_client):
+    issue = make_issue()
+    reports, news = make_section(name="特别报道", position=1), make_section(name="行业动态", position=2)
+    first = make_article(issue=issue, section=reports, title="甲报告", position=1)
+    second = make_article(issue=issue, section=news, title="乙快讯", position=2, in_toc=False)
+    url = reverse("admin:issues_issue_change", args=[issue.pk])
+    response = staff_client.get(url)
+    page = response.content.decode()
+    assert page.index("甲报告") < page.index("乙快讯")
+    assert "不列入目录" in page
+    assert "查看站点" in page  # "view on site"
+
+    data = form_data(response)
+    ids = {data[f"articles-{i}-id"]: i for i in range(2)}
+    data[f"articles-{ids[str(first.pk)]}-position"] = "3"
+    response = staff_client.post(url, data)
+    assert response.status_code == 302
+    assert list(issue.articles.in_print_order()) == [second, first]
+
+
+def test_publish_action_runs_the_workflow(staff_client):
+    ready = make_issue(year=2017, number=1, status=Issue.Status.READY)
+    make_article(issue=ready, status=Article.Status.READY)
+    draft = make_issue(year=2017, number=2)
+    response = staff_client.post(
+        reverse("admin:issues_issue_changelist"),
+        {"action": "make_published", "_selected_action": [ready.pk, draft.pk]},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "已处理 1 项" in page
+    assert "不能从“草稿”变为“已发布”" in page
+    ready.refresh_from_db(), draft.refresh_from_db()
+    assert ready.status == Issue.Status.PUBLISHED
+    assert ready.status_changes.get().changed_by == staff_client.user
+    assert draft.status == Issue.Status.DRAFT
+
+
+def test_article_actions_mark_ready(staff_client):
+    article = make_article()
+    staff_client.post(
+        reverse("admin:articles_article_changelist"), {"action": "make_ready", "_selected_action": [article.pk]}
+    )
+    article.refresh_from_db()
+    assert article.status == Article.Status.READY
+
+
+def test_status_cannot_be_edited_directly(staff_client):
+    article = make_article()
+    url = reverse("admin:articles_article_change", args=[article.pk])
+    data = form_data(staff_client.get(url)) | {"status": "published"}
+    assert staff_client.post(url, data).status_code == 302
+    article.refresh_from_db()
+    assert article.status == Article.Status.DRAFT
+
+
+def test_article_saved_in_admin_is_sanitised_and_keeps_its_authors_in_order(staff_client):
+    section = make_section()
+    first, second = make_contributor(name="周雅琴"), make_contributor(name="马骏")
+    data = form_data(staff_client.get(reverse("admin:articles_article_add")))
+    data |= {
+        "title": "县域调研",
+        "section": str(section.pk),
+        "position": "1",
+        "body": '<p>正文<img src="x" onerror="alert(1)"></p><table><tr><td rowspan="2">表</td></tr></table>',
+        "authorships-TOTAL_FORMS": "2",
+        "authorships-0-position": "2",
+        "authorships-0-contributor": str(first.pk),
+        "authorships-1-position": "1",
+        "authorships-1-contributor": str(second.pk),
+    }
+    response = staff_client.post(reverse("admin:articles_article_add"), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    article = Article.objects.get(title="县域调研")
+    assert "onerror" not in article.body
+    assert '<td rowspan="2">' in article.body
+    assert article.printed_byline == "文 / 马骏　周雅琴"
+
+
+def test_article_search_finds_title_author_and_body(staff_client):
+    make_article(title="跨境电商报告", authors=[make_contributor(name="陈思远")], body="<p>海外仓的布局</p>")
+    make_article(title="无关", position=2)
+    url = reverse("admin:articles_article_changelist")
+    for term in ["跨境", "陈思远", "海外仓"]:
+        page = staff_client.get(url, {"q": term}).content.decode()
+        assert "跨境电商报告" in page, term
+        assert "无关" not in page.split('id="result_list"')[1], term
+
+
+def test_article_list_filters_by_issue_section_and_status(staff_client):
+    issue = make_issue()
+    make_article(issue=issue, title="在本期")
+    make_article(title="未排期", position=2)
+    page = staff_client.get(reverse("admin:articles_article_changelist"), {"issue__id__exact": issue.pk}).content.decode()
+    assert "在本期" in page and "未排期" not in page
+
+
+def test_contributor_autocomplete(staff_client):
+    make_contributor(name="王毅", affiliation="南滨市商务局")
+    make_contributor(name="陈思远")
+    response = staff_client.get(
+        "/admin/autocomplete/",
+        {"app_label": "articles", "model_name": "authorship", "field_name": "contributor", "term": "王"},
+    )
+    assert response.status_code == 200
+    assert [r["text"] for r in response.json()["results"]] == ["王毅（南滨市商务局）"]
+
+
+def test_issue_list_uses_a_fixed_number_of_queries(staff_client, django_assert_max_num_queries):
+    for number in range(1, 31):
+        issue = make_issue(year=2017, number=number, total_number=number)
+        make_article(issue=issue)
+    with django_assert_max_num_queries(12):
+        assert staff_client.get(reverse("admin:issues_issue_changelist")).status_code == 200
+
+
+def test_article_list_uses_a_fixed_number_of_queries(staff_client, django_assert_max_num_queries):
+    issue = make_issue()
+    for position in range(1, 41):
+        make_article(issue=issue, position=position, authors=[make_contributor(name=f"作者{position}")])
+    with django_assert_max_num_queries(14):
+        assert staff_client.get(reverse("admin:articles_article_changelist")).status_code == 200

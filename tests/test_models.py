@@ -1,0 +1,152 @@
+import datetime
+from urllib.parse import unquote
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, transaction
+
+from issues.models import Issue, Periodical, Section
+from tests.factories import image_bytes, make_article, make_contributor, make_issue, make_section
+
+pytestmark = pytest.mark.django_db
+
+
+def test_issue_line_reads_as_printed():
+    issue = make_issue(year=2017, number=1, total_number=26)
+    assert str(issue) == "2017年第1期（总第26期）"
+    assert issue.key == "2017-1"
+    assert issue.get_absolute_url() == "/issues/2017/1/"
+
+
+def test_year_and_number_are_unique_together():
+    make_issue(year=2017, number=1, total_number=26)
+    make_issue(year=2018, number=1, total_number=27)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_issue(year=2017, number=1, total_number=28)
+
+
+def test_total_number_is_unique():
+    make_issue(year=2017, number=1, total_number=26)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_issue(year=2017, number=2, total_number=26)
+
+
+def test_a_published_issue_must_have_a_publication_time():
+    issue = make_issue()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Issue.objects.filter(pk=issue.pk).update(status=Issue.Status.PUBLISHED, published_at=None)
+
+
+def test_issue_form_validation_rejects_number_zero():
+    issue = Issue(year=2017, number=0, total_number=1, publication_date=datetime.date(2017, 1, 1))
+    with pytest.raises(ValidationError) as error:
+        issue.full_clean()
+    assert "number" in error.value.message_dict
+
+
+def test_next_numbers_follow_the_latest_issue():
+    assert Issue.next_numbers(year=2017) == (1, 1)
+    make_issue(year=2016, number=4, total_number=25)
+    assert Issue.next_numbers(year=2017) == (1, 26)
+    make_issue(year=2017, number=1, total_number=26)
+    assert Issue.next_numbers(year=2017) == (2, 27)
+
+
+def test_new_issue_proposes_the_latest_masthead():
+    assert Issue.proposed_masthead() == []
+    make_issue(year=2016, number=4, total_number=25, masthead=[("主编", "旧主编")])
+    make_issue(year=2017, number=1, total_number=26, masthead=[("主编", "林知远"), ("编辑", "叶晓舟")])
+    assert Issue.proposed_masthead() == [{"label": "主编", "value": "林知远"}, {"label": "编辑", "value": "叶晓舟"}]
+
+
+def test_each_issue_keeps_its_own_masthead():
+    old = make_issue(year=2016, number=4, total_number=25, masthead=[("主编", "旧主编")])
+    new = make_issue(year=2017, number=1, total_number=26, masthead=[("主编", "新主编")])
+    new.masthead_lines.update(value="再换主编")
+    assert [line.value for line in old.masthead_lines.all()] == ["旧主编"]
+
+
+def test_cover_upload_makes_a_thumbnail():
+    issue = make_issue()
+    issue.cover = SimpleUploadedFile("cover.png", image_bytes(size=(1200, 900)))
+    issue.save()
+    issue.refresh_from_db()
+    assert issue.cover_thumbnail.name.endswith(".jpg")
+    assert issue.cover_thumbnail.width == 480
+    assert issue.cover_thumbnail.height == 360
+
+
+def test_cover_that_is_not_an_image_is_refused():
+    issue = make_issue()
+    issue.cover = SimpleUploadedFile("cover.jpg", b"MZ\x90\x00 not an image")
+    with pytest.raises(ValidationError) as error:
+        issue.full_clean()
+    assert "无法识别的图片文件" in str(error.value)
+
+
+def test_periodical_is_a_single_row():
+    first = Periodical.load()
+    first.name = "南滨电子商务"
+    first.save()
+    Periodical(name="另一份刊物").save()
+    assert Periodical.objects.count() == 1
+    assert Periodical.load().name == "另一份刊物"
+    assert Periodical.load().manuscript_char_limit == 6000
+
+
+def test_section_names_are_unique_among_siblings():
+    data = make_section(name="数据观察")
+    Section.objects.create(name="区域数据", parent=data)
+    Section.objects.create(name="区域数据", parent=make_section(name="行业动态"))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Section.objects.create(name="区域数据", parent=data)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Section.objects.create(name="数据观察")
+
+
+def test_sub_sections_get_readable_names_and_slugs():
+    sub = Section.objects.create(name="区域数据", parent=make_section(name="数据观察"))
+    assert sub.full_name == "数据观察 › 区域数据"
+    assert sub.path == "数据观察/区域数据"
+    assert sub.slug == "数据观察-区域数据"
+
+
+def test_sections_nest_only_one_level():
+    child = Section.objects.create(name="区域数据", parent=make_section(name="数据观察"))
+    grandchild = Section(name="更细", parent=child, slug="x")
+    with pytest.raises(ValidationError):
+        grandchild.full_clean()
+
+
+def test_byline_defaults_to_the_authors_in_order():
+    article = make_article(authors=[make_contributor(name="周雅琴"), make_contributor(name="马骏")])
+    assert article.printed_byline == "文 / 周雅琴　马骏"
+    article.byline = "文 / 本刊编辑部"
+    assert article.printed_byline == "文 / 本刊编辑部"
+
+
+def test_article_slug_and_url():
+    article = make_article(title="县域O2O的“最后一公里”")
+    assert article.slug == "县域o2o的最后一公里"
+    assert unquote(article.get_absolute_url()) == f"/articles/{article.pk}/县域o2o的最后一公里/"
+
+
+def test_page_range():
+    article = make_article()
+    assert article.page_range == ""
+    article.first_page, article.last_page = 5, 5
+    assert article.page_range == "5"
+    article.last_page = 12
+    assert article.page_range == "5–12"
+
+
+def test_last_page_cannot_precede_first_page():
+    article = make_article()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        type(article).objects.filter(pk=article.pk).update(first_page=9, last_page=3)
+
+
+def test_unscheduled_article_has_no_issue():
+    article = make_article(issue=None)
+    assert article.issue is None
