@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from articles.models import Article, ArticleStatusChange, Authorship, Contributor
 from articles.services import article_transition
-from issues.admin import StatusChangeInline, _transition_action
+from issues.admin import StatusChangeInline, transition_action
 from issues.models import Section
 
 
@@ -47,9 +47,9 @@ class ArticleAdmin(admin.ModelAdmin):
     ]
     inlines = [AuthorshipInline, ArticleStatusChangeInline]
     actions = [
-        _transition_action(Article.Status.READY, _("定稿")),
-        _transition_action(Article.Status.DRAFT, _("退回草稿")),
-        _transition_action(Article.Status.PUBLISHED, _("发布（所在期已发布时）")),
+        transition_action(Article.Status.READY, _("定稿")),
+        transition_action(Article.Status.DRAFT, _("退回草稿")),
+        transition_action(Article.Status.PUBLISHED, _("发布（所在期已发布时）")),
     ]
 
     def transition(self, article, *, to, by):

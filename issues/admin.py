@@ -99,7 +99,7 @@ class ArticleInline(admin.TabularInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-def _transition_action(to, description):
+def transition_action(to, description):
     @admin.action(description=description, permissions=["change"])
     def action(modeladmin, request, queryset):
         done = 0
@@ -131,14 +131,12 @@ class IssueAdmin(admin.ModelAdmin):
     ]
     inlines = [MastheadLineInline, ArticleInline, IssueStatusChangeInline]
     actions = [
-        _transition_action(Issue.Status.READY, _("定稿")),
-        _transition_action(Issue.Status.PUBLISHED, _("发布")),
-        _transition_action(Issue.Status.DRAFT, _("退回草稿")),
+        transition_action(Issue.Status.READY, _("定稿（已发布的期则撤回发布）")),
+        transition_action(Issue.Status.PUBLISHED, _("发布")),
+        transition_action(Issue.Status.DRAFT, _("退回草稿")),
     ]
 
     def transition(self, issue, *, to, by):
-        # Publishing a ready issue and withdrawing a published one both end in "ready";
-        # the action "退回草稿" on a published issue means withdrawing it first.
         issue_transition(issue=issue, to=to, by=by)
 
     def get_queryset(self, request):

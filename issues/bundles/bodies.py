@@ -65,7 +65,7 @@ def convert_body(files: BundleFiles, path: str, images: ImageStore) -> str:
     def rewrite_src(src):
         if "://" in src or src.startswith(("/", "data:", "mailto:")):
             return src  # Not a bundle file; the allowlist decides whether it stays.
-        src = unquote(src)  # a src is a URL: Markdown percent-encodes spaces and Chinese in it
+        src = src  # a src is a URL: Markdown percent-encodes spaces and Chinese in it
         where = _("图片 %(src)s") % {"src": src}
         try:
             if src in docx_images:
