@@ -99,7 +99,8 @@ class Section(models.Model):
         super().save(*args, **kwargs)
 
     def _unique_slug(self):
-        base = slugify(self.path.replace("/", "-"), allow_unicode=True) or "section"
+        # Leave room for a "-N" suffix within the column's 100 characters.
+        base = slugify(self.path.replace("/", "-"), allow_unicode=True)[:90] or "section"
         slug, n = base, 2
         while Section.objects.filter(slug=slug).exclude(pk=self.pk).exists():
             slug, n = f"{base}-{n}", n + 1

@@ -29,6 +29,11 @@ class ImageStore:
     files: dict[str, bytes] = field(default_factory=dict)  # storage name -> bytes
     by_origin: dict[str, str] = field(default_factory=dict)  # origin -> storage name
 
+    @staticmethod
+    def folder_prefix(year: int, number: int) -> str:
+        """Every import of an issue writes its images into a new folder starting with this."""
+        return f"articles/images/{year}-{number}-"
+
     def add(self, origin: str, name: str, data: bytes) -> str:
         """Register an image and return the URL the body should use for it."""
         if origin not in self.by_origin:
@@ -65,7 +70,7 @@ def convert_body(files: BundleFiles, path: str, images: ImageStore) -> str:
     def rewrite_src(src):
         if "://" in src or src.startswith(("/", "data:", "mailto:")):
             return src  # Not a bundle file; the allowlist decides whether it stays.
-        src = src  # a src is a URL: Markdown percent-encodes spaces and Chinese in it
+        src = unquote(src)  # a src is a URL: Markdown percent-encodes spaces and Chinese in it
         where = _("图片 %(src)s") % {"src": src}
         try:
             if src in docx_images:
@@ -73,7 +78,7 @@ def convert_body(files: BundleFiles, path: str, images: ImageStore) -> str:
             origin = normalize(src, relative_to=posixpath.dirname(path))
             return images.add(origin, posixpath.basename(origin), files.read(origin))
         except BundleError as error:
-            problems.append(error.at(path=path, field=where))
+            problems.append(BundleError(error.message, path=path, field=where))
         except ValidationError as error:
             problems.append(BundleError(" ".join(error.messages), path=path, field=where))
         return None

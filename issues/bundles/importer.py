@@ -1,11 +1,14 @@
 """Importing an issue bundle: read and check everything first, then write it in one transaction."""
 
 import datetime
+import re
 import secrets
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from urllib.parse import unquote
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -22,6 +25,7 @@ from issues.models import Issue, MastheadLine, Section
 from issues.services import issue_transition
 
 MANIFEST = "issue.toml"
+_IMG_SRC = re.compile(r'<img\b[^>]*?\ssrc="([^"]*)"')
 
 
 @dataclass
@@ -124,7 +128,7 @@ def read_bundle(files: BundleFiles) -> ParsedBundle:
     )
     year = top.get_int("year", minimum=1900, maximum=2200, required=True)
     number = top.get_int("number", minimum=1, maximum=1000, required=True)
-    images = ImageStore(folder=f"articles/images/{year}-{number}-{secrets.token_hex(4)}")
+    images = ImageStore(folder=f"{ImageStore.folder_prefix(year, number)}{secrets.token_hex(4)}")
     bundle = ParsedBundle(
         year=year,
         number=number,
@@ -153,7 +157,7 @@ def read_bundle(files: BundleFiles) -> ParsedBundle:
         try:
             entry.body = convert_body(files, entry.body, images)
         except BundleError as error:
-            raise error.at(field=f"articles[{index}].body")
+            raise error.at(path=MANIFEST, field=f"articles[{index}].body")
         bundle.articles.append(entry)
     return bundle
 
@@ -254,8 +258,19 @@ def _make_room(bundle, *, replace):
             field="total_number",
         )
     if existing:
+        replaced_files = _files_of(existing)
         existing.articles.all().delete()
         existing.delete()
+        transaction.on_commit(lambda: [default_storage.delete(name) for name in replaced_files])
+
+
+def _files_of(issue) -> list[str]:
+    """The media files an earlier import of `issue` wrote: cover, thumbnail and body images."""
+    names = [field.name for field in (issue.cover, issue.cover_thumbnail) if field]
+    folder = f"{settings.MEDIA_URL}{ImageStore.folder_prefix(issue.year, issue.number)}"
+    for body in issue.articles.values_list("body", flat=True):
+        names += [unquote(src.removeprefix(settings.MEDIA_URL)) for src in _IMG_SRC.findall(body) if src.startswith(folder)]
+    return names
 
 
 def _create_articles(issue, entries):
