@@ -151,7 +151,7 @@ class Issue(models.Model):
     objects = IssueQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("期")
+        verbose_name = _("期刊")
         verbose_name_plural = _("期刊")
         ordering = ["-year", "-number"]
         constraints = [
