@@ -31,7 +31,7 @@ endef
 .PHONY: run test setup system-packages test-system-packages venv clean
 
 run: setup
-	$(BIN)/python manage.py ensure_admin
+	$(BIN)/python manage.py ensure_admin --url http://$(HOST):$(PORT)/admin/
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: setup test-system-packages

@@ -11,10 +11,12 @@ class Command(BaseCommand):
         "BULLETIN_ADMIN_PASSWORD; in development the password defaults to the username."
     )
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument("--url", default="http://127.0.0.1:8000/admin/", help="admin address to print")
+
+    def handle(self, *args, url, **options):
         User = get_user_model()
         username = os.environ.get("BULLETIN_ADMIN_USERNAME", "admin")
-        url = "http://127.0.0.1:8000/admin/"
         if User.objects.filter(is_superuser=True).exists():
             self.stdout.write(f"管理员账号已存在。登录：{url}")
             return
