@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django_prose_editor.fields import ProseEditorField
 
 from articles.sanitize import sanitize_html
-from issues.models import Issue, Section, StatusChange
+from issues.models import Issue, PublicationStatus, Section, StatusChange
 
 # What editors can do in the rich-text editor; whatever it produces still passes
 # through `sanitize_html`, the one allowlist for bodies.
@@ -67,10 +67,7 @@ class ArticleQuerySet(models.QuerySet):
 class Article(models.Model):
     """One piece in an issue: a report, an editorial, a one-paragraph brief."""
 
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("草稿")
-        READY = "ready", _("已定稿")
-        PUBLISHED = "published", _("已发布")
+    Status = PublicationStatus
 
     issue = models.ForeignKey(
         Issue,

@@ -115,13 +115,21 @@ class IssueQuerySet(models.QuerySet):
         return self.order_by("-year", "-number")
 
 
+_NOT_LOADED = object()
+
+
+class PublicationStatus(models.TextChoices):
+    """Where an issue or an article is in the workflow (see issues.workflow)."""
+
+    DRAFT = "draft", _("草稿")
+    READY = "ready", _("已定稿")
+    PUBLISHED = "published", _("已发布")
+
+
 class Issue(models.Model):
     """One issue of the periodical, e.g. 2017年第1期（总第26期）."""
 
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("草稿")
-        READY = "ready", _("已定稿")
-        PUBLISHED = "published", _("已发布")
+    Status = PublicationStatus
 
     year = models.PositiveSmallIntegerField(
         _("年份"), validators=[MinValueValidator(1900), MaxValueValidator(2200)]
@@ -168,9 +176,14 @@ class Issue(models.Model):
             ),
         ]
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._saved_cover_name = self.cover.name if self.pk else None
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        issue = super().from_db(db, field_names, values)
+        # Remember the stored cover, to make a new thumbnail only when it changes; a
+        # deferred cover (e.g. `.only("year")`) is not loaded just for this.
+        stored = issue.__dict__.get("cover", _NOT_LOADED)
+        issue._saved_cover_name = getattr(stored, "name", stored)
+        return issue
 
     def __str__(self):
         return self.issue_line
@@ -195,8 +208,10 @@ class Issue(models.Model):
     def is_published(self):
         return self.status == self.Status.PUBLISHED
 
+    _saved_cover_name = None
+
     def save(self, *args, **kwargs):
-        if self.cover.name != self._saved_cover_name:
+        if self._saved_cover_name is not _NOT_LOADED and self.cover.name != self._saved_cover_name:
             if self.cover:
                 name, content = make_thumbnail(self.cover)
                 self.cover_thumbnail.save(name, content, save=False)

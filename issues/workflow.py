@@ -2,12 +2,10 @@
 
 from django.utils.translation import gettext as _
 
-ALLOWED_TRANSITIONS = {
-    ("draft", "ready"),
-    ("ready", "draft"),
-    ("ready", "published"),
-    ("published", "ready"),
-}
+from issues.models import PublicationStatus
+
+DRAFT, READY, PUBLISHED = PublicationStatus.DRAFT, PublicationStatus.READY, PublicationStatus.PUBLISHED
+ALLOWED_TRANSITIONS = {(DRAFT, READY), (READY, DRAFT), (READY, PUBLISHED), (PUBLISHED, READY)}
 
 
 class TransitionNotAllowed(Exception):

@@ -150,3 +150,16 @@ def test_last_page_cannot_precede_first_page():
 def test_unscheduled_article_has_no_issue():
     article = make_article(issue=None)
     assert article.issue is None
+
+
+def test_thumbnail_is_made_only_when_the_cover_changes(django_assert_num_queries):
+    issue = make_issue()
+    issue.cover = SimpleUploadedFile("cover.png", image_bytes(size=(800, 600)))
+    issue.save()
+    thumbnail = issue.cover_thumbnail.name
+    reloaded = Issue.objects.get(pk=issue.pk)
+    reloaded.title = "改了主题"
+    reloaded.save()
+    assert reloaded.cover_thumbnail.name == thumbnail
+    with django_assert_num_queries(1):
+        assert Issue.objects.only("year").get(pk=issue.pk).year == issue.year
