@@ -56,9 +56,7 @@ class Contributor(models.Model):
 class ArticleQuerySet(models.QuerySet):
     def published(self):
         """Articles readers may see: published, in a published issue."""
-        return self.filter(status=Article.Status.PUBLISHED).filter(
-            issue__in=Issue.objects.published()
-        )
+        return self.filter(status=Article.Status.PUBLISHED).filter(issue__in=Issue.objects.published())
 
     def in_print_order(self):
         return self.order_by("position", "id")
@@ -94,9 +92,7 @@ class Article(models.Model):
     in_toc = models.BooleanField(_("列入目录"), default=True)
     first_page = models.PositiveIntegerField(_("起始页"), null=True, blank=True, editable=False)
     last_page = models.PositiveIntegerField(_("结束页"), null=True, blank=True, editable=False)
-    status = models.CharField(
-        _("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT, editable=False
-    )
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT, editable=False)
     slug = models.SlugField(_("网址别名"), max_length=100, allow_unicode=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)

@@ -177,7 +177,9 @@ class IssueAdmin(admin.ModelAdmin):
             )
         if not rows:
             return _("本期还没有文章。")
-        return format_html('<ol style="list-style:none;margin:0;padding:0">{}</ol>', format_html_join("", "{}", ((r,) for r in rows)))
+        return format_html(
+            '<ol style="list-style:none;margin:0;padding:0">{}</ol>', format_html_join("", "{}", ((r,) for r in rows))
+        )
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)

@@ -17,12 +17,8 @@ class Periodical(models.Model):
     slogan = models.CharField(_("口号"), max_length=200, blank=True)
     guiding_unit = models.CharField(_("指导单位"), max_length=200, blank=True)
     host_unit = models.CharField(_("主办单位"), max_length=200, blank=True)
-    circulation_note = models.CharField(
-        _("发行说明"), max_length=100, blank=True, default="内部资料 免费交流"
-    )
-    call_for_papers = models.TextField(
-        _("征稿启事"), blank=True, help_text=_("印在每期最后一页，段落之间空一行。")
-    )
+    circulation_note = models.CharField(_("发行说明"), max_length=100, blank=True, default="内部资料 免费交流")
+    call_for_papers = models.TextField(_("征稿启事"), blank=True, help_text=_("印在每期最后一页，段落之间空一行。"))
     manuscript_char_limit = models.PositiveIntegerField(
         _("稿件字数上限"), default=6000, validators=[MinValueValidator(1)]
     )
@@ -131,9 +127,7 @@ class Issue(models.Model):
 
     Status = PublicationStatus
 
-    year = models.PositiveSmallIntegerField(
-        _("年份"), validators=[MinValueValidator(1900), MaxValueValidator(2200)]
-    )
+    year = models.PositiveSmallIntegerField(_("年份"), validators=[MinValueValidator(1900), MaxValueValidator(2200)])
     number = models.PositiveSmallIntegerField(
         _("期号"), help_text=_("当年的第几期。"), validators=[MinValueValidator(1)]
     )
@@ -142,16 +136,10 @@ class Issue(models.Model):
     )
     publication_date = models.DateField(_("出版日期"))
     title = models.CharField(_("本期主题"), max_length=200, blank=True)
-    cover = models.ImageField(
-        _("封面图片"), upload_to=cover_upload_to, blank=True, validators=[validate_image_file]
-    )
-    cover_thumbnail = models.ImageField(
-        _("封面缩略图"), upload_to=thumbnail_upload_to, blank=True, editable=False
-    )
+    cover = models.ImageField(_("封面图片"), upload_to=cover_upload_to, blank=True, validators=[validate_image_file])
+    cover_thumbnail = models.ImageField(_("封面缩略图"), upload_to=thumbnail_upload_to, blank=True, editable=False)
     print_run = models.PositiveIntegerField(_("印数"), null=True, blank=True)
-    status = models.CharField(
-        _("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT, editable=False
-    )
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT, editable=False)
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)

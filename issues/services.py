@@ -40,5 +40,6 @@ def _check_publishable(issue):
     drafts = list(articles.filter(status=Article.Status.DRAFT).values_list("title", flat=True))
     if drafts:
         raise TransitionNotAllowed(
-            _("%(issue)s还有未定稿的文章：%(titles)s。") % {"issue": issue, "titles": "、".join(f"《{t}》" for t in drafts)}
+            _("%(issue)s还有未定稿的文章：%(titles)s。")
+            % {"issue": issue, "titles": "、".join(f"《{t}》" for t in drafts)}
         )

@@ -23,9 +23,7 @@ def archive(request):
 
 
 def issue_detail(request, year, number):
-    issue = get_object_or_404(
-        visible_issues(request).prefetch_related("masthead_lines"), year=year, number=number
-    )
+    issue = get_object_or_404(visible_issues(request).prefetch_related("masthead_lines"), year=year, number=number)
     articles = (
         issue.articles.in_print_order()
         .select_related("section__parent")

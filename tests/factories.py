@@ -33,7 +33,9 @@ def make_contributor(*, name="王毅", **fields):
     return Contributor.objects.create(name=name, **fields)
 
 
-def make_article(*, issue=None, section=None, title="文章标题", position=1, authors=(), status=Article.Status.DRAFT, **fields):
+def make_article(
+    *, issue=None, section=None, title="文章标题", position=1, authors=(), status=Article.Status.DRAFT, **fields
+):
     article = Article.objects.create(
         issue=issue,
         section=section or make_section(),

@@ -3,8 +3,8 @@ from html.parser import HTMLParser
 import pytest
 from django.urls import reverse
 
-from articles.models import Article, Authorship
-from issues.models import Issue, MastheadLine, Periodical
+from articles.models import Article
+from issues.models import Issue, Periodical
 from tests.factories import make_article, make_contributor, make_issue, make_section
 
 pytestmark = pytest.mark.django_db
@@ -227,7 +227,9 @@ def test_article_list_filters_by_issue_section_and_status(staff_client):
     issue = make_issue()
     make_article(issue=issue, title="在本期")
     make_article(title="未排期", position=2)
-    page = staff_client.get(reverse("admin:articles_article_changelist"), {"issue__id__exact": issue.pk}).content.decode()
+    page = staff_client.get(
+        reverse("admin:articles_article_changelist"), {"issue__id__exact": issue.pk}
+    ).content.decode()
     assert "在本期" in page and "未排期" not in page
 
 

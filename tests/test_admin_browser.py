@@ -56,9 +56,11 @@ def page(browser, live_server):
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
     page.on(
         "response",
-        lambda response: "/static/" in response.url
-        and response.status >= 400
-        and problems.append(f"HTTP {response.status}: {response.url}"),
+        lambda response: (
+            "/static/" in response.url
+            and response.status >= 400
+            and problems.append(f"HTTP {response.status}: {response.url}")
+        ),
     )
     page.on(
         "requestfailed",

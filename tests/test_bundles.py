@@ -333,7 +333,9 @@ def test_import_image_names_with_spaces_and_chinese_round_trip(tmp_path):
 
 def test_import_publish_failure_after_files_were_written_removes_them(tmp_path):
     # The cover is saved inside the transaction; publishing an issue without articles then fails.
-    bundle = write_bundle(root=tmp_path / "bundle", files={"issue.toml": manifest(cover="cover.jpg"), "cover.jpg": JPEG})
+    bundle = write_bundle(
+        root=tmp_path / "bundle", files={"issue.toml": manifest(cover="cover.jpg"), "cover.jpg": JPEG}
+    )
     before = row_counts()
 
     message = import_error(bundle, "--publish")
@@ -376,11 +378,14 @@ ERROR_CASES = {
     ),
     "wrong type": ({"issue.toml": manifest(year="2017")}, r"issue\.toml：year：应为整数。"),
     "date with a time": (
-        {"issue.toml": 'year = 2017\nnumber = 3\ntotal_number = 28\ndate = 2017-05-31T08:00:00\n'},
+        {"issue.toml": "year = 2017\nnumber = 3\ntotal_number = 28\ndate = 2017-05-31T08:00:00\n"},
         r"issue\.toml：date：应为日期（如 2017-01-31），不带时间。",
     ),
     "number out of range": ({"issue.toml": manifest(number=0)}, r"issue\.toml：number：应在 1–1000 之间。"),
-    "unknown top-level key": ({"issue.toml": manifest(titel="专题")}, r"issue\.toml：titel：未知字段（可用字段：.*）。"),
+    "unknown top-level key": (
+        {"issue.toml": manifest(titel="专题")},
+        r"issue\.toml：titel：未知字段（可用字段：.*）。",
+    ),
     "unknown article key": (
         {"issue.toml": manifest(articles=[{**VALID_ARTICLE, "auther": ["王毅"]}]), "articles/01.md": "正文"},
         r"issue\.toml：articles\[1\]\.auther：未知字段（可用字段：.*）。",
@@ -406,11 +411,17 @@ ERROR_CASES = {
         r"articles/01\.txt：articles\[1\]\.body：不支持的正文格式“\.txt”，只支持 \.md、\.html、\.docx。",
     ),
     "corrupt docx": (
-        {"issue.toml": manifest(articles=[{**VALID_ARTICLE, "body": "articles/01.docx"}]), "articles/01.docx": b"PK\x03\x04 broken"},
+        {
+            "issue.toml": manifest(articles=[{**VALID_ARTICLE, "body": "articles/01.docx"}]),
+            "articles/01.docx": b"PK\x03\x04 broken",
+        },
         r"articles/01\.docx：articles\[1\]\.body：无法读取 Word 文档（.*）。请确认是 \.docx 格式。",
     ),
     "docx with a broken picture": (
-        {"issue.toml": manifest(articles=[{**VALID_ARTICLE, "body": "articles/01.docx"}]), "articles/01.docx": docx_bytes(picture=b"not a picture")},
+        {
+            "issue.toml": manifest(articles=[{**VALID_ARTICLE, "body": "articles/01.docx"}]),
+            "articles/01.docx": docx_bytes(picture=b"not a picture"),
+        },
         r"articles/01\.docx：图片 01-1\.png：无法识别的图片文件。",
     ),
     "cover missing": ({"issue.toml": manifest(cover="cover.jpg")}, r"cover\.jpg：cover：文件不存在。"),
@@ -500,7 +511,9 @@ def small_bundle(root, *, title="新文章", total_number=26):
         root=root,
         files={
             "issue.toml": manifest(
-                number=1, total_number=total_number, articles=[{"section": "卷首语", "title": title, "body": "articles/01.md"}]
+                number=1,
+                total_number=total_number,
+                articles=[{"section": "卷首语", "title": title, "body": "articles/01.md"}],
             ),
             "articles/01.md": "![图](../images/chart.png)",
             "images/chart.png": PNG,

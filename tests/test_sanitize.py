@@ -7,7 +7,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_script_and_event_handlers_never_survive_a_save():
-    article = make_article(body='<p onclick="steal()">正文<script>alert(1)</script></p><img src="x.png" onerror="alert(1)">')
+    article = make_article(
+        body='<p onclick="steal()">正文<script>alert(1)</script></p><img src="x.png" onerror="alert(1)">'
+    )
     article.refresh_from_db()
     assert "<script" not in article.body
     assert "alert" not in article.body
@@ -33,7 +35,7 @@ def test_dangerous_links_lose_their_href():
 def test_tables_headings_lists_images_emphasis_and_links_are_kept():
     html = (
         "<h2>一、总体情况</h2><h3>（一）规模</h3><p><strong>粗</strong><em>斜</em></p>"
-        "<ul><li>一</li></ul><ol start=\"3\"><li>三</li></ol>"
+        '<ul><li>一</li></ul><ol start="3"><li>三</li></ol>'
         '<table><thead><tr><th colspan="2">表头</th></tr></thead>'
         '<tbody><tr><td rowspan="3">类别</td><td>企业</td></tr></tbody></table>'
         '<figure><img src="/media/a.png" alt="图"><figcaption>图注</figcaption></figure>'

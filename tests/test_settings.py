@@ -27,7 +27,9 @@ def manage(*args, env):
 
 
 def test_production_settings_pass_the_deployment_checks(tmp_path):
-    result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV | {"BULLETIN_DATA_DIR": str(tmp_path)})
+    result = manage(
+        "check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV | {"BULLETIN_DATA_DIR": str(tmp_path)}
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 

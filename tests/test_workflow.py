@@ -23,13 +23,23 @@ def test_issue_goes_draft_ready_published_and_each_step_is_logged(editor):
     issue.refresh_from_db()
     assert issue.status == Issue.Status.PUBLISHED
     assert issue.published_at is not None
-    log = list(issue.status_changes.order_by("changed_at", "id").values_list("from_status", "to_status", "changed_by", "comment"))
+    log = list(
+        issue.status_changes.order_by("changed_at", "id").values_list(
+            "from_status", "to_status", "changed_by", "comment"
+        )
+    )
     assert log == [("draft", "ready", editor.pk, "排版完成"), ("ready", "published", editor.pk, "")]
 
 
 @pytest.mark.parametrize(
     ("start", "to"),
-    [("draft", "published"), ("draft", "draft"), ("published", "draft"), ("published", "published"), ("ready", "ready")],
+    [
+        ("draft", "published"),
+        ("draft", "draft"),
+        ("published", "draft"),
+        ("published", "published"),
+        ("ready", "ready"),
+    ],
 )
 def test_refused_issue_transitions_change_nothing(start, to):
     issue = make_issue(status=start)

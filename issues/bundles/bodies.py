@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 import mammoth
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
@@ -45,6 +46,13 @@ class ImageStore:
             self.files[storage_name] = data
             self.by_origin[origin] = storage_name
         return default_storage.url(self.by_origin[origin])
+
+
+def media_name(src: str) -> str | None:
+    """The storage name behind an image src that points into our media, else None."""
+    if not src.startswith(settings.MEDIA_URL):
+        return None
+    return unquote(src.removeprefix(settings.MEDIA_URL))  # storage.url() percent-encodes names
 
 
 def convert_body(files: BundleFiles, path: str, images: ImageStore) -> str:

@@ -6,16 +6,15 @@ import shutil
 import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
-from urllib.parse import unquote
 
 import tomli_w
-from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from articles.models import Authorship
 from articles.sanitize import sanitize_html
+from issues.bundles.bodies import media_name
 from issues.bundles.errors import BundleError
 from issues.models import Issue
 
@@ -90,17 +89,17 @@ def _export_body(body, body_path, images, files):
     """The body with images from our media copied into images/ and linked relatively."""
 
     def rewrite_src(src):
-        if not src.startswith(settings.MEDIA_URL):
+        name = media_name(src)
+        if name is None:
             return src
-        media_name = unquote(src.removeprefix(settings.MEDIA_URL))  # storage.url() percent-encodes
-        if media_name not in images:
-            stem, ext = posixpath.splitext(posixpath.basename(media_name))
+        if name not in images:
+            stem, ext = posixpath.splitext(posixpath.basename(name))
             path, n = f"images/{stem}{ext}", 2
             while path in files:
                 path, n = f"images/{stem}-{n}{ext}", n + 1
-            files[path] = _read_media(media_name)
-            images[media_name] = path
-        return posixpath.relpath(images[media_name], posixpath.dirname(body_path))
+            files[path] = _read_media(name)
+            images[name] = path
+        return posixpath.relpath(images[name], posixpath.dirname(body_path))
 
     return sanitize_html(body, rewrite_src=rewrite_src)
 

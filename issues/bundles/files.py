@@ -1,9 +1,9 @@
 """Reading the files of an issue bundle, from a folder or a .zip, without escaping it."""
 
 import posixpath
-from abc import ABC, abstractmethod
 import zipfile
 import zlib
+from abc import ABC, abstractmethod
 from pathlib import Path
 
 from django.utils.translation import gettext as _
@@ -41,8 +41,8 @@ class BundleFiles(ABC):
     def read(self, name: str) -> bytes:
         """The bytes of the file at `name`, or BundleError naming it."""
 
-    def close(self):
-        pass
+    def close(self):  # noqa: B027 - only zips hold something open
+        """Release whatever the bundle holds open."""
 
 
 class DirectoryFiles(BundleFiles):

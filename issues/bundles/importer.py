@@ -6,9 +6,7 @@ import secrets
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from urllib.parse import unquote
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -17,7 +15,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from articles.models import Article, Authorship, Contributor
-from issues.bundles.bodies import ImageStore, convert_body
+from issues.bundles.bodies import ImageStore, convert_body, media_name
 from issues.bundles.errors import BundleError
 from issues.bundles.files import BundleFiles
 from issues.images import web_image
@@ -76,7 +74,9 @@ class _Table:
         self.data, self.where = data, where
         unknown = sorted(set(data) - allowed)
         if unknown:
-            raise self.error(unknown[0], _("未知字段（可用字段：%(fields)s）。") % {"fields": "、".join(sorted(allowed))})
+            raise self.error(
+                unknown[0], _("未知字段（可用字段：%(fields)s）。") % {"fields": "、".join(sorted(allowed))}
+            )
 
     def error(self, key, message):
         return BundleError(message, path=MANIFEST, field=f"{self.where}{key}")
@@ -88,7 +88,13 @@ class _Table:
             return default
         value = self.data[key]
         if kind is int and isinstance(value, bool) or not isinstance(value, kind):
-            names = {str: _("字符串"), int: _("整数"), bool: _("true 或 false"), list: _("数组"), datetime.date: _("日期")}
+            names = {
+                str: _("字符串"),
+                int: _("整数"),
+                bool: _("true 或 false"),
+                list: _("数组"),
+                datetime.date: _("日期"),
+            }
             raise self.error(key, _("应为%(kind)s。") % {"kind": names[kind]})
         if kind is datetime.date and isinstance(value, datetime.datetime):
             raise self.error(key, _("应为日期（如 2017-01-31），不带时间。"))
@@ -97,7 +103,9 @@ class _Table:
             if required and not value:
                 raise self.error(key, _("不能为空。"))
             if max_length and len(value) > max_length:
-                raise self.error(key, _("过长（%(length)d 字，上限 %(limit)d 字）。") % {"length": len(value), "limit": max_length})
+                raise self.error(
+                    key, _("过长（%(length)d 字，上限 %(limit)d 字）。") % {"length": len(value), "limit": max_length}
+                )
         return value
 
     def get_int(self, key, *, minimum, maximum=None, required=False):
@@ -186,7 +194,7 @@ def _read_article(table: _Table) -> ArticleEntry:
         raise table.error("section", _("栏目名称过长。"))
     authors = table.get("authors", list, default=[])
     if not all(isinstance(name, str) and name.strip() for name in authors):
-        raise table.error("authors", _("应为作者姓名的数组，如 [\"王毅\"]。"))
+        raise table.error("authors", _('应为作者姓名的数组，如 ["王毅"]。'))
     if any(len(name) > _max_length(Contributor, "name") for name in authors):
         raise table.error("authors", _("作者姓名过长。"))
     return ArticleEntry(
@@ -267,9 +275,10 @@ def _make_room(bundle, *, replace):
 def _files_of(issue) -> list[str]:
     """The media files an earlier import of `issue` wrote: cover, thumbnail and body images."""
     names = [field.name for field in (issue.cover, issue.cover_thumbnail) if field]
-    folder = f"{settings.MEDIA_URL}{ImageStore.folder_prefix(issue.year, issue.number)}"
+    folder = ImageStore.folder_prefix(issue.year, issue.number)
     for body in issue.articles.values_list("body", flat=True):
-        names += [unquote(src.removeprefix(settings.MEDIA_URL)) for src in _IMG_SRC.findall(body) if src.startswith(folder)]
+        in_media = (media_name(src) for src in _IMG_SRC.findall(body))
+        names += [name for name in in_media if name and name.startswith(folder)]
     return names
 
 

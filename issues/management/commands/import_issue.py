@@ -11,7 +11,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("path", type=Path, help="bundle folder or .zip file")
-        parser.add_argument("--replace", action="store_true", help="replace an existing issue with the same year and number")
+        parser.add_argument(
+            "--replace", action="store_true", help="replace an existing issue with the same year and number"
+        )
         parser.add_argument("--publish", action="store_true", help="publish the issue after importing it")
 
     def handle(self, *args, path, replace, publish, **options):
