@@ -28,7 +28,7 @@ define ensure_packages
 	fi
 endef
 
-.PHONY: run test setup system-packages test-system-packages venv clean
+.PHONY: run test lint setup system-packages test-system-packages venv clean
 
 run: setup
 	$(BIN)/python manage.py ensure_admin --url http://$(HOST):$(PORT)/admin/
@@ -36,6 +36,10 @@ run: setup
 
 test: setup test-system-packages
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check bulletin issues articles tests
+	$(BIN)/ruff format --check bulletin issues articles tests
 
 setup: system-packages venv
 	$(BIN)/python manage.py migrate --noinput
