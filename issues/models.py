@@ -23,6 +23,12 @@ class Periodical(models.Model):
         _("稿件字数上限"), default=6000, validators=[MinValueValidator(1)]
     )
     contact_email = models.EmailField(_("联系邮箱"), blank=True)
+    page_size = models.CharField(
+        _("开本"),
+        max_length=30,
+        choices=[("210mm 297mm", _("A4（210×297 毫米）")), ("185mm 260mm", _("16开（185×260 毫米）"))],
+        default="210mm 297mm",
+    )
 
     class Meta:
         verbose_name = _("刊物设置")
@@ -279,3 +285,49 @@ class IssueStatusChange(StatusChange):
     class Meta(StatusChange.Meta):
         verbose_name = _("状态变更记录")
         verbose_name_plural = _("状态变更记录")
+
+
+class IssuePDFQuerySet(models.QuerySet):
+    def done(self):
+        return self.filter(status=IssuePDF.Status.DONE)
+
+
+class IssuePDF(models.Model):
+    """The typeset PDF of an issue in one variant, and how its last build went."""
+
+    class Variant(models.TextChoices):
+        SCREEN = "screen", _("屏幕版")
+        PRINT = "print", _("印刷版")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        BUILDING = "building", _("生成中")
+        DONE = "done", _("已生成")
+        FAILED = "failed", _("生成失败")
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="pdfs")
+    variant = models.CharField(_("版本"), max_length=10, choices=Variant.choices)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    build_key = models.CharField(_("内容指纹"), max_length=64, blank=True)
+    file_name = models.CharField(_("文件"), max_length=200, blank=True, help_text=_("受保护存储中的路径。"))
+    page_count = models.PositiveIntegerField(_("页数"), null=True, blank=True)
+    size_bytes = models.PositiveBigIntegerField(_("大小（字节）"), null=True, blank=True)
+    build_seconds = models.FloatField(_("耗时（秒）"), null=True, blank=True)
+    error = models.TextField(_("错误信息"), blank=True)
+    built_at = models.DateTimeField(_("生成时间"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = IssuePDFQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("期刊 PDF")
+        verbose_name_plural = _("期刊 PDF")
+        constraints = [models.UniqueConstraint(fields=["issue", "variant"], name="issuepdf_one_per_variant")]
+
+    def __str__(self):
+        return f"{self.issue} {self.get_variant_display()}"
+
+    @property
+    def path(self):
+        """The file on disk, or None before the first successful build."""
+        return settings.PROTECTED_ROOT / self.file_name if self.file_name else None

@@ -1,0 +1,154 @@
+"""Building an issue's PDF: render, check, write atomically, record, and feed page numbers back."""
+
+import hashlib
+import logging
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import weasyprint
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from articles.models import Article
+from issues.models import Issue, IssuePDF
+from issues.typesetting.document import issue_html
+from issues.typesetting.fetcher import BASE_URL, ProjectFilesFetcher
+
+logger = logging.getLogger(__name__)
+
+STYLESHEETS = ("typesetting/issue.css", "typesetting/print.css")
+PDF_VARIANTS = {IssuePDF.Variant.SCREEN: None, IssuePDF.Variant.PRINT: "pdf/x-4"}
+
+
+class TypesettingError(Exception):
+    """A build that must not ship (e.g. it would print missing-glyph boxes)."""
+
+
+@dataclass
+class RenderedIssue:
+    pdf: bytes
+    page_count: int
+    article_pages: dict[int, tuple[int, int]]  # article pk -> (first page, last page)
+
+
+def issue_build_pdf(*, issue: Issue, variant: str = IssuePDF.Variant.SCREEN, force: bool = False) -> IssuePDF:
+    """Typeset `issue` unless an identical build exists; the record says how it went.
+
+    A failed build keeps the previous file and records the error instead.
+    """
+    record, _created = IssuePDF.objects.get_or_create(issue=issue, variant=variant)
+    html = issue_html(issue, variant=variant)
+    key = build_key(html, variant=variant)
+    if not force and record.status == IssuePDF.Status.DONE and record.build_key == key and record.path.is_file():
+        return record
+
+    IssuePDF.objects.filter(pk=record.pk).update(status=IssuePDF.Status.BUILDING, updated_at=timezone.now())
+    started = time.perf_counter()
+    file_name = f"issues/{issue.key}/{issue.key}-{variant}.pdf"
+    try:
+        rendered = render_pdf(html, variant=variant)
+        write_atomically(settings.PROTECTED_ROOT / file_name, rendered.pdf)
+    except Exception as exc:
+        logger.exception("Typesetting %s (%s) failed", issue, variant)
+        IssuePDF.objects.filter(pk=record.pk).update(
+            status=IssuePDF.Status.FAILED,
+            error=f"{type(exc).__name__}: {exc}"[:5000],
+            build_seconds=time.perf_counter() - started,
+            updated_at=timezone.now(),
+        )
+        record.refresh_from_db()
+        return record
+
+    with transaction.atomic():
+        record.status = IssuePDF.Status.DONE
+        record.build_key = key
+        record.file_name = file_name
+        record.page_count = rendered.page_count
+        record.size_bytes = len(rendered.pdf)
+        record.build_seconds = time.perf_counter() - started
+        record.built_at = timezone.now()
+        record.error = ""
+        record.save()
+        if variant == IssuePDF.Variant.SCREEN:
+            _store_article_pages(issue, rendered.article_pages)
+    return record
+
+
+def render_pdf(html: str, *, variant: str) -> RenderedIssue:
+    """Lay out and write the issue HTML; TypesettingError if a character has no glyph."""
+    watcher = _MissingGlyphs()
+    weasyprint_logger = logging.getLogger("weasyprint")
+    weasyprint_logger.addHandler(watcher)
+    try:
+        document = weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=ProjectFilesFetcher()).render()
+        pdf = document.write_pdf(pdf_variant=PDF_VARIANTS[variant])
+    finally:
+        weasyprint_logger.removeHandler(watcher)
+    if watcher.characters:
+        raise TypesettingError(
+            _("字体中没有这些字符，印出来会是方框：%(chars)s")
+            % {"chars": "、".join(f"“{c}”(U+{ord(c):04X})" for c in sorted(watcher.characters))}
+        )
+    return RenderedIssue(pdf=pdf, page_count=len(document.pages), article_pages=_article_pages(document))
+
+
+def build_key(html: str, *, variant: str) -> str:
+    """A fingerprint of everything that goes into a build: HTML, stylesheets, variant, WeasyPrint."""
+    digest = hashlib.sha256()
+    for part in (variant, weasyprint.__version__, html):
+        digest.update(part.encode())
+        digest.update(b"\0")
+    for name in STYLESHEETS:
+        digest.update(Path(finders.find(name)).read_bytes())
+    return digest.hexdigest()
+
+
+def write_atomically(path: Path, data: bytes):
+    """Replace `path` with `data` in one step: readers see the old file or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+class _MissingGlyphs(logging.Handler):
+    """Collects the characters WeasyPrint draws as .notdef boxes."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.characters = set()
+
+    def emit(self, record):
+        if record.msg.startswith(".notdef glyph rendered"):
+            self.characters.add(record.args[0])
+
+
+def _article_pages(document) -> dict[int, tuple[int, int]]:
+    first, last = {}, {}
+    for number, page in enumerate(document.pages, start=1):
+        for anchor in page.anchors:
+            if anchor.startswith("title-"):
+                first.setdefault(int(anchor.removeprefix("title-")), number)
+            elif anchor.startswith("article-") and anchor.endswith("-end"):
+                last[int(anchor.removeprefix("article-").removesuffix("-end"))] = number
+    return {pk: (page, max(page, last.get(pk, page))) for pk, page in first.items()}
+
+
+def _store_article_pages(issue, pages):
+    articles = list(issue.articles.only("pk", "first_page", "last_page"))
+    for article in articles:
+        article.first_page, article.last_page = pages.get(article.pk, (None, None))
+    Article.objects.bulk_update(articles, ["first_page", "last_page"])

@@ -1,0 +1,106 @@
+"""The issue as one HTML document for WeasyPrint: cover, masthead, contents, articles, call for papers."""
+
+import re
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch
+from django.template.loader import render_to_string
+
+from articles.models import Article, Authorship
+from issues.models import Issue, Periodical, Section
+
+COVER_HEADLINES_PER_SECTION = 3
+
+
+@dataclass
+class PrintedArticle:
+    """An article with what the layout needs to know about its place in the issue."""
+
+    article: Article
+    section: Section  # top-level section
+    opens_section: bool  # first article of its top-level section: a section opening
+    subsection_marker: str  # sub-section name, when it starts here
+    blocks: list[tuple[bool, str]] = field(default_factory=list)  # (full width?, html)
+
+
+@dataclass
+class TocGroup:
+    section: Section
+    entries: list[tuple[str, Article]]  # (sub-section marker or "", article)
+
+
+def issue_html(issue: Issue, *, variant: str) -> str:
+    """The whole issue as an HTML string, ready for WeasyPrint."""
+    articles = list(
+        issue.articles.in_print_order()
+        .select_related("section__parent")
+        .prefetch_related(Prefetch("authorships", queryset=Authorship.objects.select_related("contributor")))
+    )
+    printed = _printed_articles(articles)
+    context = {
+        "issue": issue,
+        "periodical": Periodical.load(),
+        "masthead": list(issue.masthead_lines.all()),
+        "articles": printed,
+        "toc": _toc(printed),
+        "cover_headlines": _cover_headlines(printed),
+        "variant": variant,
+    }
+    return render_to_string("typesetting/issue.html", context)
+
+
+def _printed_articles(articles):
+    printed, previous_top, previous_sub = [], None, None
+    for article in articles:
+        top = article.section.parent or article.section
+        sub = article.section if article.section.parent_id else None
+        opens = top != previous_top
+        marker = sub.name if sub and (opens or sub != previous_sub) else ""
+        printed.append(PrintedArticle(article, top, opens, marker, split_wide_blocks(article.body)))
+        previous_top, previous_sub = top, sub
+    return printed
+
+
+def _toc(printed):
+    """The listed (in_toc) articles by top-level section, sub-section markers before their first entry."""
+    groups, last_sub = [], None
+    for item in printed:
+        if item.opens_section:
+            groups.append(TocGroup(item.section, []))
+            last_sub = None
+        if item.article.in_toc:
+            section = item.article.section
+            sub = section.name if section.parent_id else ""
+            groups[-1].entries.append((sub if sub != last_sub else "", item.article))
+            last_sub = sub
+    return [group for group in groups if group.entries]
+
+
+def _cover_headlines(printed):
+    headlines = []
+    for group in _toc(printed):
+        titles = [article.title for _marker, article in group.entries][:COVER_HEADLINES_PER_SECTION]
+        headlines.append((group.section.name, titles))
+    return headlines
+
+
+_TABLE_TAG = re.compile(r"<(/?)table\b[^>]*>", re.IGNORECASE)
+
+
+def split_wide_blocks(body: str) -> list[tuple[bool, str]]:
+    """Split a body into runs set in two columns and tables set across both (nested tables stay inside)."""
+    blocks, depth, start, text_start = [], 0, 0, 0
+    for match in _TABLE_TAG.finditer(body):
+        closing = bool(match.group(1))
+        if not closing:
+            if depth == 0:
+                start = match.start()
+            depth += 1
+        elif depth:
+            depth -= 1
+            if depth == 0:
+                blocks.append((False, body[text_start:start]))
+                blocks.append((True, body[start : match.end()]))
+                text_start = match.end()
+    blocks.append((False, body[text_start:]))
+    return [(wide, html) for wide, html in blocks if html.strip()]
