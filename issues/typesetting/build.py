@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from articles.models import Article
 from issues.models import Issue, IssuePDF
 from issues.typesetting.document import issue_html
+from issues.typesetting import justify
 from issues.typesetting.fetcher import BASE_URL, ProjectFilesFetcher
 
 logger = logging.getLogger(__name__)
@@ -82,6 +83,7 @@ def issue_build_pdf(*, issue: Issue, variant: str = IssuePDF.Variant.SCREEN, for
 
 def render_pdf(html: str, *, variant: str) -> RenderedIssue:
     """Lay out and write the issue HTML; TypesettingError if a character has no glyph."""
+    justify.install()
     watcher = _MissingGlyphs()
     weasyprint_logger = logging.getLogger("weasyprint")
     weasyprint_logger.addHandler(watcher)

@@ -22,6 +22,26 @@ class PrintedArticle:
     subsection_marker: str  # sub-section name, when it starts here
     blocks: list[tuple[bool, str]] = field(default_factory=list)  # (full width?, html)
 
+    @property
+    def is_brief(self):
+        """A short piece in a sub-section (news brief): set in columns shared with its neighbours."""
+        return bool(self.article.section.parent_id) and not any(wide for wide, _html in self.blocks)
+
+
+@dataclass
+class Flow:
+    """One unit of the layout: a standalone article, or consecutive briefs sharing two columns."""
+
+    items: list[PrintedArticle]
+
+    @property
+    def first(self):
+        return self.items[0]
+
+    @property
+    def briefs(self):
+        return self.first.is_brief
+
 
 @dataclass
 class TocGroup:
@@ -41,7 +61,7 @@ def issue_html(issue: Issue, *, variant: str) -> str:
         "issue": issue,
         "periodical": Periodical.load(),
         "masthead": list(issue.masthead_lines.all()),
-        "articles": printed,
+        "flows": _flows(printed),
         "toc": _toc(printed),
         "cover_headlines": _cover_headlines(printed),
         "variant": variant,
@@ -59,6 +79,23 @@ def _printed_articles(articles):
         printed.append(PrintedArticle(article, top, opens, marker, split_wide_blocks(article.body)))
         previous_top, previous_sub = top, sub
     return printed
+
+
+def _flows(printed):
+    flows = []
+    for item in printed:
+        previous = flows[-1].items[-1] if flows else None
+        joins = (
+            previous is not None
+            and item.is_brief
+            and previous.is_brief
+            and item.article.section_id == previous.article.section_id
+        )
+        if joins:
+            flows[-1].items.append(item)
+        else:
+            flows.append(Flow([item]))
+    return flows
 
 
 def _toc(printed):
