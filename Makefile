@@ -7,8 +7,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 # What WeasyPrint needs to typeset Chinese: Pango, HarfBuzz's subsetter (without it CJK
-# font subsetting falls back to a pure-Python path ~25x slower) and the Noto CJK fonts.
-SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk
+# font subsetting falls back to a pure-Python path ~25x slower) and the Noto CJK fonts;
+# libgs-common carries the CMYK ICC profile that the print variant (PDF/X-4) declares.
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk libgs-common
 # What the browser tests drive (Playwright with Debian's Chromium).
 TEST_SYSTEM_PACKAGES := chromium
 

@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_filters",
     "django_prose_editor",
+    "django_tasks",
+    "django_tasks_db",
     "issues",
     "articles",
 ]
@@ -130,6 +132,9 @@ MEDIA_URL = env("BULLETIN_MEDIA_URL", "/media/")
 MEDIA_ROOT = Path(env("BULLETIN_MEDIA_ROOT", str(DATA_DIR / "media")))
 PROTECTED_ROOT = Path(env("BULLETIN_PROTECTED_ROOT", str(DATA_DIR / "protected")))
 
+# The CMYK output intent of print PDFs (PDF/X-4); Debian's libgs-common installs this one.
+PRINT_ICC_PROFILE = Path(env("BULLETIN_PRINT_ICC_PROFILE", "/usr/share/color/icc/ghostscript/default_cmyk.icc"))
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -169,6 +174,17 @@ if not DEBUG:
     SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+
+# Background jobs (typesetting). "immediate" runs a job as soon as it is enqueued, in the
+# same process; "database" queues it for `manage.py db_worker`, as production should.
+TASK_BACKENDS = {
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+}
+_task_backend = env("BULLETIN_TASKS_BACKEND", "immediate")
+if _task_backend not in TASK_BACKENDS:
+    raise ImproperlyConfigured(f"BULLETIN_TASKS_BACKEND must be one of {sorted(TASK_BACKENDS)}, not {_task_backend!r}")
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[_task_backend]}}
 
 LOGGING = {
     "version": 1,

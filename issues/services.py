@@ -4,7 +4,7 @@ from django.utils.translation import gettext as _
 
 from articles.models import Article
 from articles.services import article_transition
-from issues.models import Issue, IssueStatusChange
+from issues.models import Issue, IssuePDF, IssueStatusChange
 from issues.workflow import TransitionNotAllowed, change_status, check_transition
 
 
@@ -27,6 +27,7 @@ def issue_transition(*, issue: Issue, to: str, by=None, comment: str = "") -> Is
     if to == Issue.Status.PUBLISHED:
         for article in issue.articles.filter(status=Article.Status.READY):
             article_transition(article=article, to=Article.Status.PUBLISHED, by=by, comment=_("随本期发布"))
+        issue_pdfs_enqueue(issue=issue)
     elif was_published:
         for article in issue.articles.filter(status=Article.Status.PUBLISHED):
             article_transition(article=article, to=Article.Status.READY, by=by, comment=_("本期撤回发布"))
@@ -42,4 +43,17 @@ def _check_publishable(issue):
         raise TransitionNotAllowed(
             _("%(issue)s还有未定稿的文章：%(titles)s。")
             % {"issue": issue, "titles": "、".join(f"《{t}》" for t in drafts)}
+        )
+
+
+def issue_pdfs_enqueue(*, issue: Issue, variants=tuple(IssuePDF.Variant), force: bool = False) -> None:
+    """Queue the typesetting of `issue` in each variant, once the current transaction commits."""
+    from issues.tasks import build_issue_pdf  # the task module imports the typesetter
+
+    for variant in variants:
+        record, _created = IssuePDF.objects.get_or_create(issue=issue, variant=variant)
+        if record.status != IssuePDF.Status.BUILDING:
+            IssuePDF.objects.filter(pk=record.pk).update(status=IssuePDF.Status.QUEUED)
+        transaction.on_commit(
+            lambda variant=variant: build_issue_pdf.enqueue(issue_id=issue.pk, variant=variant, force=force)
         )

@@ -46,7 +46,10 @@ def issue_build_pdf(*, issue: Issue, variant: str = IssuePDF.Variant.SCREEN, for
     record, _created = IssuePDF.objects.get_or_create(issue=issue, variant=variant)
     html = issue_html(issue, variant=variant)
     key = build_key(html, variant=variant)
-    if not force and record.status == IssuePDF.Status.DONE and record.build_key == key and record.path.is_file():
+    if not force and record.build_key == key and record.path and record.path.is_file():
+        if record.status != IssuePDF.Status.DONE:  # queued again, but nothing changed
+            record.status, record.error = IssuePDF.Status.DONE, ""
+            record.save(update_fields=["status", "error", "updated_at"])
         return record
 
     IssuePDF.objects.filter(pk=record.pk).update(status=IssuePDF.Status.BUILDING, updated_at=timezone.now())

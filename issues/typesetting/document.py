@@ -8,8 +8,9 @@ from django.template.loader import render_to_string
 
 from articles.models import Article, Authorship
 from issues.models import Issue, Periodical, Section
+from issues.typesetting.fetcher import PRINT_PROFILE_PATH
 
-COVER_HEADLINES_PER_SECTION = 3
+COVER_HEADLINES_PER_SECTION = 2
 
 
 @dataclass
@@ -65,6 +66,7 @@ def issue_html(issue: Issue, *, variant: str) -> str:
         "toc": _toc(printed),
         "cover_headlines": _cover_headlines(printed),
         "variant": variant,
+        "print_profile_url": PRINT_PROFILE_PATH,
     }
     return render_to_string("typesetting/issue.html", context)
 

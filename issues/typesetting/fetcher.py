@@ -23,6 +23,8 @@ logger = logging.getLogger(__name__)
 
 # RFC 2606 reserves .invalid: this host can never be reached, even if a request slipped out.
 BASE_URL = "https://bulletin.invalid/"
+# The one file outside static and media the typesetter reads: the print variant's CMYK profile.
+PRINT_PROFILE_PATH = "/typesetting/cmyk.icc"
 
 
 class RefusedURL(ValueError):
@@ -51,6 +53,8 @@ class ProjectFilesFetcher(URLFetcher):
             return None
         path = unquote(parts.path)
         static_prefix, media_prefix = f"/{settings.STATIC_URL.strip('/')}/", f"/{settings.MEDIA_URL.strip('/')}/"
+        if path == PRINT_PROFILE_PATH:
+            return settings.PRINT_ICC_PROFILE if settings.PRINT_ICC_PROFILE.is_file() else None
         try:
             if path.startswith(static_prefix):
                 found = finders.find(path.removeprefix(static_prefix))
