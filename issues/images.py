@@ -3,12 +3,13 @@
 import io
 import secrets
 import warnings
+from contextlib import contextmanager
 from pathlib import PurePosixPath
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageFile, UnidentifiedImageError
 
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
 MAX_IMAGE_PIXELS = 60_000_000
@@ -19,6 +20,17 @@ THUMBNAIL_WIDTH = 480
 WEB_FORMATS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp"}
 
 
+@contextmanager
+def _strict_decoding():
+    """Refuse truncated images here, although WeasyPrint tells Pillow to accept them process-wide."""
+    previous = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = previous
+
+
 def inspect_image(data: bytes) -> str:
     """The Pillow format name of `data`, or ValidationError saying why it is not a usable image."""
     if len(data) > MAX_IMAGE_BYTES:
@@ -27,7 +39,7 @@ def inspect_image(data: bytes) -> str:
             % {"size": len(data) // (1024 * 1024), "limit": MAX_IMAGE_BYTES // (1024 * 1024)}
         )
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _strict_decoding():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:
                 width, height = image.size
@@ -35,6 +47,8 @@ def inspect_image(data: bytes) -> str:
                     raise ValidationError(_("图片尺寸过大（%(w)d×%(h)d 像素）。") % {"w": width, "h": height})
                 image_format = image.format
                 image.verify()
+            with Image.open(io.BytesIO(data)) as image:
+                image.load()  # verify() skips the pixel data; a truncated file fails only here
     except ValidationError:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -55,7 +69,7 @@ def web_image(data: bytes, name: str) -> tuple[str, bytes]:
     if image_format in WEB_FORMATS:
         return f"{stem}.{WEB_FORMATS[image_format]}", data
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with _strict_decoding(), Image.open(io.BytesIO(data)) as image:
             out = io.BytesIO()
             image.save(out, format="PNG")
     except Exception as exc:  # verify() does not decode, so damaged TIFF/BMP data surfaces only now.

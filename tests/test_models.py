@@ -163,3 +163,13 @@ def test_thumbnail_is_made_only_when_the_cover_changes(django_assert_num_queries
     assert reloaded.cover_thumbnail.name == thumbnail
     with django_assert_num_queries(1):
         assert Issue.objects.only("year").get(pk=issue.pk).year == issue.year
+
+
+def test_truncated_images_are_refused_even_after_weasyprint_is_loaded():
+    import weasyprint  # noqa: F401 - it tells Pillow to accept truncated images, process-wide
+
+    issue = make_issue()
+    issue.cover = SimpleUploadedFile("cover.jpg", image_bytes(format="JPEG", size=(400, 300))[:600])
+    with pytest.raises(ValidationError) as error:
+        issue.full_clean()
+    assert "图片文件已损坏" in str(error.value)

@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 
 from articles.models import Article
 from issues.models import Issue, IssuePDF
-from issues.typesetting.document import issue_html
 from issues.typesetting import justify
+from issues.typesetting.document import issue_html
 from issues.typesetting.fetcher import BASE_URL, ProjectFilesFetcher
 
 logger = logging.getLogger(__name__)
