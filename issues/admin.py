@@ -1,13 +1,16 @@
 from django.contrib import admin, messages
 from django.db.models import Count
-from django.shortcuts import redirect
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from articles.models import Article
-from issues.models import Issue, IssueStatusChange, MastheadLine, Periodical, Section
-from issues.services import issue_transition
+from issues.models import Issue, IssuePDF, IssueStatusChange, MastheadLine, Periodical, Section
+from issues.services import issue_pdfs_enqueue, issue_transition
 from issues.workflow import TransitionNotAllowed
 
 
@@ -122,11 +125,12 @@ class IssueAdmin(admin.ModelAdmin):
     list_filter = ["status", "year"]
     search_fields = ["title", "=year", "=total_number"]
     date_hierarchy = "publication_date"
-    readonly_fields = ["status", "published_at", "cover_preview", "table_of_contents"]
+    readonly_fields = ["status", "published_at", "cover_preview", "table_of_contents", "pdf_builds"]
     fieldsets = [
         (None, {"fields": [("year", "number", "total_number"), "publication_date", "title", "print_run"]}),
         (_("封面"), {"fields": ["cover", "cover_preview"]}),
         (_("状态"), {"fields": ["status", "published_at"]}),
+        (_("PDF"), {"fields": ["pdf_builds"]}),
         (_("本期顺序"), {"fields": ["table_of_contents"]}),
     ]
     inlines = [MastheadLineInline, ArticleInline, IssueStatusChangeInline]
@@ -134,6 +138,7 @@ class IssueAdmin(admin.ModelAdmin):
         transition_action(Issue.Status.READY, _("定稿（已发布的期则撤回发布）")),
         transition_action(Issue.Status.PUBLISHED, _("发布")),
         transition_action(Issue.Status.DRAFT, _("退回草稿")),
+        "build_pdfs",
     ]
 
     def transition(self, issue, *, to, by):
@@ -179,6 +184,86 @@ class IssueAdmin(admin.ModelAdmin):
             return _("本期还没有文章。")
         return format_html(
             '<ol style="list-style:none;margin:0;padding:0">{}</ol>', format_html_join("", "{}", ((r,) for r in rows))
+        )
+
+    @admin.action(description=_("生成 PDF"), permissions=["change"])
+    def build_pdfs(self, request, queryset):
+        for issue in queryset:
+            issue_pdfs_enqueue(issue=issue)
+        self.message_user(request, _("已安排生成 %(count)d 期的 PDF。") % {"count": len(queryset)}, messages.SUCCESS)
+
+    @admin.display(description=_("排版结果"))
+    def pdf_builds(self, issue):
+        if issue.pk is None:
+            return "—"
+        rows = []
+        for record in IssuePDF.objects.filter(issue=issue).order_by("-variant"):
+            download = (
+                format_html(
+                    '<a href="{}">{}</a>',
+                    reverse("admin:issues_issue_pdf", args=[issue.pk, record.variant]),
+                    _("下载"),
+                )
+                if record.path and record.path.is_file()
+                else ""
+            )
+            figures = (
+                _("%(pages)s 页，%(size).2f MB，耗时 %(seconds).1f 秒，%(when)s")
+                % {
+                    "pages": record.page_count,
+                    "size": record.size_bytes / 1024 / 1024,
+                    "seconds": record.build_seconds or 0,
+                    "when": timezone.localtime(record.built_at).strftime("%Y-%m-%d %H:%M"),
+                }
+                if record.built_at
+                else ""
+            )
+            error = format_html('<br><span class="errornote">{}</span>', record.error) if record.error else ""
+            rows.append(
+                format_html(
+                    "<li><strong>{}</strong>：{} {} {}{}</li>",
+                    record.get_variant_display(),
+                    record.get_status_display(),
+                    figures,
+                    download,
+                    error,
+                )
+            )
+        if not rows:
+            return _("尚未生成。")
+        return format_html(
+            '<ul style="margin:0;padding-left:1em">{}</ul>', format_html_join("", "{}", ((r,) for r in rows))
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:object_id>/build-pdf/",
+                self.admin_site.admin_view(require_POST(self.build_pdf_view)),
+                name="issues_issue_build_pdf",
+            ),
+            path(
+                "<int:object_id>/pdf/<str:variant>/",
+                self.admin_site.admin_view(self.pdf_view),
+                name="issues_issue_pdf",
+            ),
+        ] + super().get_urls()
+
+    def build_pdf_view(self, request, object_id):
+        issue = get_object_or_404(Issue, pk=object_id)
+        if not self.has_change_permission(request, issue):
+            raise Http404
+        issue_pdfs_enqueue(issue=issue)
+        self.message_user(request, _("已安排生成 PDF，完成后在“排版结果”中查看。"), messages.SUCCESS)
+        return redirect("admin:issues_issue_change", issue.pk)
+
+    def pdf_view(self, request, object_id, variant):
+        """The built PDF, for editors to check before publishing."""
+        record = get_object_or_404(IssuePDF, issue_id=object_id, variant=variant)
+        if not self.has_view_permission(request, record.issue) or not (record.path and record.path.is_file()):
+            raise Http404
+        return FileResponse(
+            record.path.open("rb"), content_type="application/pdf", filename=f"{record.issue.key}-{variant}.pdf"
         )
 
     def get_changeform_initial_data(self, request):

@@ -7,8 +7,8 @@ character except the line's last — by giving those characters Pango letter-spa
 the line is drawn. Only glyph positions change: the PDF's text is the same characters,
 so it copies and searches cleanly.
 
-`_gain` says how much each text box widens per unit of spacing, so full lines end exactly
-at the right margin (tests measure it). `install()` replaces WeasyPrint's `justify_line` and wraps
+`_gain` says how much each text box widens per unit of spacing, following how Pango
+spreads letter-spacing, so full lines end exactly at the right margin (tests measure it). `install()` replaces WeasyPrint's `justify_line` and wraps
 `Layout.set_text`; both exist as used here in WeasyPrint 70.
 """
 
@@ -46,6 +46,8 @@ def _set_text(self, text, justify=False):
         return
     style_spacing = self.style["letter_spacing"]
     units = int((spacing + (0 if style_spacing == "normal" else style_spacing)) * TO_UNITS)
+    if units % TO_UNITS == 0:
+        units += 1  # Pango rounds whole-pixel spacing to one side of the glyph, breaking the halves
     attributes = pango.pango_layout_get_attributes(self.layout)
     if attributes == ffi.NULL:
         attributes = ffi.gc(pango.pango_attr_list_new(), pango.pango_attr_list_unref)
@@ -86,16 +88,14 @@ def _gain(box, *, skip_last):
     """How much wider `box` gets per pixel of justification spacing.
 
     Each space widens by the spacing (WeasyPrint doubles it at the layout's edges, where
-    Pango gives half), and so does each CJK character given letter-spacing, except one
-    that opens the layout: Pango adds the spacing before a character, never at the start.
+    Pango gives half). Pango puts half of a character's letter-spacing before it and half
+    after, and drops the outer half at either edge of the layout.
     """
     text = box.text
-    gaps = sum(1 for character in text if CJK.match(character))
-    if skip_last and CJK.match(text[-1]):
-        gaps -= 1
-    if CJK.match(text[0]) and not (skip_last and len(text) == 1):
-        gaps -= 1
-    return text.count(" ") + text.count("\u00a0") + max(gaps, 0)
+    spaced = [bool(CJK.match(character)) for character in text]
+    if skip_last:
+        spaced[-1] = False
+    return text.count(" ") + text.count("\u00a0") + sum(spaced) - (spaced[0] + spaced[-1]) / 2
 
 
 def _widen(context, box, spacing, gains, last, x_advance):
@@ -122,4 +122,3 @@ def _widen(context, box, spacing, gains, last, x_advance):
     else:
         box.translate(x_advance, 0)  # an atomic inline (image, inline-block) moves along
     return x_advance
-
