@@ -39,8 +39,8 @@ test: setup test-system-packages
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: venv
-	$(BIN)/ruff check bulletin issues articles tests
-	$(BIN)/ruff format --check bulletin issues articles tests
+	$(BIN)/ruff check bulletin issues articles tests benchmarks
+	$(BIN)/ruff format --check bulletin issues articles tests benchmarks
 
 setup: system-packages venv
 	$(BIN)/python manage.py migrate --noinput
