@@ -5,7 +5,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django_prose_editor.fields import ProseEditorField
 
-from articles.sanitize import sanitize_html
+from articles.sanitize import html_to_text, sanitize_html
 from issues.models import Issue, PublicationStatus, Section, StatusChange
 
 # What editors can do in the rich-text editor; whatever it produces still passes
@@ -52,6 +52,9 @@ class Contributor(models.Model):
     def __str__(self):
         return f"{self.name}（{self.affiliation}）" if self.affiliation else self.name
 
+    def get_absolute_url(self):
+        return reverse("articles:contributor", kwargs={"pk": self.pk})
+
 
 class ArticleQuerySet(models.QuerySet):
     def published(self):
@@ -89,6 +92,9 @@ class Article(models.Model):
     source = models.CharField(_("来源"), max_length=200, blank=True, help_text=_("印作“（来源：…）”。"))
     body = ProseEditorField(_("正文"), extensions=BODY_EDITOR_EXTENSIONS, sanitize=sanitize_html, blank=True)
     summary = models.TextField(_("摘要"), blank=True)
+    plain_text = models.TextField(
+        _("纯文本"), blank=True, editable=False, help_text=_("正文去掉标记，用于搜索和摘要。")
+    )
     in_toc = models.BooleanField(_("列入目录"), default=True)
     first_page = models.PositiveIntegerField(_("起始页"), null=True, blank=True, editable=False)
     last_page = models.PositiveIntegerField(_("结束页"), null=True, blank=True, editable=False)
@@ -117,8 +123,15 @@ class Article(models.Model):
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"pk": self.pk, "slug": self.slug or "-"})
 
+    @property
+    def description(self):
+        """One or two sentences for search results, feeds and meta tags."""
+        text = self.summary or self.plain_text
+        return text if len(text) <= 120 else text[:120].rstrip() + "…"
+
     def save(self, *args, **kwargs):
         self.body = sanitize_html(self.body)
+        self.plain_text = html_to_text(self.body)
         if not self.slug:
             self.slug = slugify(self.title, allow_unicode=True)[:100] or "article"
         super().save(*args, **kwargs)
@@ -126,8 +139,10 @@ class Article(models.Model):
     @property
     def printed_byline(self):
         """The byline as printed: the editors' text, or "文 / " and the authors' names."""
-        if self.byline:
-            return self.byline
+        return self.byline or self.byline_from_authors
+
+    @property
+    def byline_from_authors(self):
         names = [authorship.contributor.name for authorship in self.authorships.all()]
         return "文 / " + "　".join(names) if names else ""
 

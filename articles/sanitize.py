@@ -5,7 +5,9 @@ through `sanitize_html` before they are stored, so the rest of the site and the
 typesetter can trust a body.
 """
 
+import re
 from collections.abc import Callable
+from html import unescape
 
 import nh3
 
@@ -64,3 +66,14 @@ def sanitize_html(html: str, *, rewrite_src: Callable[[str], str] | None = None)
     if errors:
         raise errors[0]
     return cleaned
+
+
+_BLOCK_END = re.compile(r"</(p|h[1-6]|li|tr|blockquote|figcaption|caption)>|<br\s*/?>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def html_to_text(html: str) -> str:
+    """The readable text of sanitised HTML: blocks on their own lines, tags gone, entities decoded."""
+    text = _TAG.sub("", _BLOCK_END.sub("\n", html or ""))
+    lines = (" ".join(line.split()) for line in unescape(text).splitlines())
+    return "\n".join(line for line in lines if line)

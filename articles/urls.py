@@ -4,5 +4,8 @@ from articles import views
 
 app_name = "articles"
 urlpatterns = [
-    path("<int:pk>/<str:slug>/", views.article_detail, name="detail"),
+    path("articles/<int:pk>/<str:slug>/", views.article_detail, name="detail"),
+    path("sections/<str:slug>/", views.section_detail, name="section"),
+    path("contributors/<int:pk>/", views.contributor_detail, name="contributor"),
+    path("search/", views.search, name="search"),
 ]

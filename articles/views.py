@@ -1,17 +1,120 @@
-from django.db.models import Prefetch
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 
-from articles.models import Article, Authorship
+from articles.filters import ArticleFilter, search_terms
+from articles.models import Authorship, Contributor
+from issues.caching import cached_page
+from issues.models import Periodical, Section
+from issues.views import screen_pdf, visible_articles
+
+PAGE_SIZE = 20
+_authors = Prefetch("authorships", queryset=Authorship.objects.select_related("contributor"))
 
 
+def article_list(request):
+    """Visible articles with what a list item shows, newest issue first."""
+    return (
+        visible_articles(request)
+        .select_related("issue", "section__parent")
+        .prefetch_related(_authors)
+        .order_by("-issue__year", "-issue__number", "position", "pk")
+    )
+
+
+def paginate(request, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+@cached_page
 def article_detail(request, pk, slug):
-    articles = Article.objects.all() if request.user.is_staff else Article.objects.published()
     article = get_object_or_404(
-        articles.select_related("issue", "section__parent").prefetch_related(
-            Prefetch("authorships", queryset=Authorship.objects.select_related("contributor"))
-        ),
-        pk=pk,
+        visible_articles(request).select_related("issue", "section__parent").prefetch_related(_authors), pk=pk
     )
     if slug != article.slug:
         return redirect(article, permanent=True)
-    return render(request, "articles/article_detail.html", {"article": article})
+    previous = following = None
+    if article.issue_id:
+        same_issue = visible_articles(request).filter(issue_id=article.issue_id).only("pk", "slug", "title")
+        p, pk = article.position, article.pk
+        previous = same_issue.filter(Q(position__lt=p) | Q(position=p, pk__lt=pk)).order_by("-position", "-pk").first()
+        following = same_issue.filter(Q(position__gt=p) | Q(position=p, pk__gt=pk)).order_by("position", "pk").first()
+    periodical = Periodical.load()
+    pdf = screen_pdf(article.issue) if article.issue_id else None
+    context = {
+        "article": article,
+        "periodical": periodical,
+        "authors": [authorship.contributor for authorship in article.authorships.all()],
+        # The printed byline is just the authors' names: print them as links.
+        "byline_names_authors": not article.byline or article.byline == article.byline_from_authors,
+        "previous": previous,
+        "next": following,
+        "pdf": pdf,
+        "article_ld": article_json_ld(request, article, periodical),
+    }
+    return render(request, "articles/article_detail.html", context)
+
+
+def article_json_ld(request, article, periodical):
+    """schema.org Article, placed in its PublicationIssue and Periodical."""
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Article",
+        "@id": request.build_absolute_uri(article.get_absolute_url()),
+        "headline": article.title,
+        "alternativeHeadline": article.subtitle or None,
+        "description": article.description,
+        "inLanguage": "zh-CN",
+        "author": [{"@type": "Person", "name": a.contributor.name} for a in article.authorships.all()] or None,
+        "articleSection": article.section.full_name,
+    }
+    if article.issue_id:
+        issue = article.issue
+        data |= {
+            "datePublished": issue.publication_date.isoformat(),
+            "pageStart": article.first_page,
+            "pageEnd": article.last_page,
+            "isPartOf": {
+                "@type": "PublicationIssue",
+                "issueNumber": str(issue.number),
+                "datePublished": issue.publication_date.isoformat(),
+                "isPartOf": {"@type": "Periodical", "name": periodical.name},
+            },
+        }
+    return {key: value for key, value in data.items() if value is not None}
+
+
+@cached_page
+def section_detail(request, slug):
+    section = get_object_or_404(Section.objects.select_related("parent"), slug=slug)
+    articles = article_list(request).filter(Q(section=section) | Q(section__parent=section))
+    return render(request, "articles/section_detail.html", {"section": section, "page": paginate(request, articles)})
+
+
+@cached_page
+def contributor_detail(request, pk):
+    contributor = get_object_or_404(Contributor, pk=pk)
+    articles = article_list(request).filter(authorships__contributor=contributor)
+    return render(
+        request, "articles/contributor_detail.html", {"contributor": contributor, "page": paginate(request, articles)}
+    )
+
+
+@cached_page
+def search(request):
+    filters = ArticleFilter(request.GET or None, queryset=article_list(request))
+    searched = filters.is_bound and any(request.GET.get(name) for name in filters.filters)
+    page = paginate(request, filters.qs) if searched and filters.is_valid() else None
+    context = {
+        "filters": filters,
+        "page": page,
+        "terms": search_terms(request.GET.get("q", "")),
+        "query_string": _without_page(request.GET),
+    }
+    return render(request, "articles/search.html", context)
+
+
+def _without_page(params):
+    params = params.copy()
+    params.pop("page", None)
+    return params.urlencode()

@@ -1,10 +1,14 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from articles.feeds import ArticleFeed
 from issues import views as issue_views
+from issues.feeds import IssueFeed
+from issues.sitemaps import SITEMAPS
 
 admin.site.site_header = _("期刊编辑部")
 admin.site.site_title = _("期刊编辑部")
@@ -13,9 +17,13 @@ admin.site.index_title = _("编辑工作台")
 urlpatterns = [
     path("", issue_views.home, name="home"),
     path("issues/", include("issues.urls")),
-    path("articles/", include("articles.urls")),
-    path("admin/", admin.site.urls),
+    path("", include("articles.urls")),
+    path("feeds/issues/", IssueFeed(), name="feed-issues"),
+    path("feeds/articles/", ArticleFeed(), name="feed-articles"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", issue_views.robots_txt),
     path("favicon.ico", issue_views.favicon),
+    path("admin/", admin.site.urls),
 ]
 
 if settings.DEBUG:

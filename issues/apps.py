@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class IssuesConfig(AppConfig):
     name = "issues"
     verbose_name = _("期刊")
+
+    def ready(self):
+        from articles.models import Article, Authorship, Contributor
+        from issues.caching import invalidate_on_changes_to
+        from issues.models import Issue, IssuePDF, MastheadLine, Periodical, Section
+
+        invalidate_on_changes_to(Periodical, Section, Issue, MastheadLine, IssuePDF, Article, Authorship, Contributor)

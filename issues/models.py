@@ -79,6 +79,9 @@ class Section(models.Model):
     def __str__(self):
         return self.full_name
 
+    def get_absolute_url(self):
+        return reverse("articles:section", kwargs={"slug": self.slug})
+
     @property
     def full_name(self):
         """The name as printed in a table of contents, e.g. "数据观察 › 区域数据"."""
@@ -331,3 +334,24 @@ class IssuePDF(models.Model):
     def path(self):
         """The file on disk, or None before the first successful build."""
         return settings.PROTECTED_ROOT / self.file_name if self.file_name else None
+
+
+class ContentVersion(models.Model):
+    """A counter bumped whenever published content may have changed; cached pages are keyed on it.
+
+    It lives in the database so every web process sees a change at once.
+    """
+
+    number = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="contentversion_single_row")]
+
+    @classmethod
+    def current(cls) -> int:
+        return cls.objects.filter(pk=1).values_list("number", flat=True).first() or 0
+
+    @classmethod
+    def bump(cls):
+        if not cls.objects.filter(pk=1).update(number=models.F("number") + 1):
+            cls.objects.get_or_create(pk=1, defaults={"number": 1})

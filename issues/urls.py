@@ -6,4 +6,5 @@ app_name = "issues"
 urlpatterns = [
     path("", views.archive, name="archive"),
     path("<int:year>/<int:number>/", views.issue_detail, name="detail"),
+    path("<int:year>/<int:number>/pdf/", views.issue_pdf, name="pdf"),
 ]

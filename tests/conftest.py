@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 
 
 @pytest.fixture(autouse=True)
@@ -15,3 +16,11 @@ def staff_client(client, django_user_model):
     client.force_login(user)
     client.user = user
     return client
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Cached pages are keyed on a version that each test's rolled-back database repeats."""
+    cache.clear()
+    yield
+    cache.clear()

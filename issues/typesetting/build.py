@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from articles.models import Article
-from issues.models import Issue, IssuePDF
+from issues.models import ContentVersion, Issue, IssuePDF
 from issues.typesetting import justify
 from issues.typesetting.document import issue_html
 from issues.typesetting.fetcher import BASE_URL, ProjectFilesFetcher
@@ -81,6 +81,7 @@ def issue_build_pdf(*, issue: Issue, variant: str = IssuePDF.Variant.SCREEN, for
         record.save()
         if variant == IssuePDF.Variant.SCREEN:
             _store_article_pages(issue, rendered.article_pages)
+        ContentVersion.bump()  # the queryset updates above send no signals
     return record
 
 
