@@ -1,0 +1,55 @@
+"""Template helpers of the reading site: highlighted search words and JSON-LD."""
+
+import json
+import re
+
+from django import template
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+register = template.Library()
+
+SNIPPET_RADIUS = 50
+
+
+def _marked(text, terms):
+    escaped = escape(text)
+    if not terms:
+        return escaped
+    pattern = re.compile("|".join(re.escape(escape(term)) for term in sorted(terms, key=len, reverse=True)), re.I)
+    return pattern.sub(lambda match: f"<mark>{match.group(0)}</mark>", escaped)
+
+
+@register.simple_tag
+def highlight(text, terms):
+    """`text`, escaped, with every search term wrapped in <mark>."""
+    return mark_safe(_marked(text or "", terms))
+
+
+@register.simple_tag
+def snippet(article, terms):
+    """A short passage of the article around the first search term, highlighted."""
+    text = article.plain_text.replace("\n", " ")
+    lower = text.lower()
+    hits = [index for index in (lower.find(term.lower()) for term in terms) if index >= 0]
+    if not hits:
+        return mark_safe(_marked(article.description, terms))
+    start = max(0, min(hits) - SNIPPET_RADIUS)
+    end = min(len(text), min(hits) + SNIPPET_RADIUS * 2)
+    passage = ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
+    return mark_safe(_marked(passage, terms))
+
+
+@register.simple_tag
+def json_ld(data):
+    """A <script type="application/ld+json"> block that cannot close itself early."""
+    encoded = (
+        json.dumps(data, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    )
+    return mark_safe(f'<script type="application/ld+json">{encoded}</script>')
+
+
+@register.simple_tag(takes_context=True)
+def absolute(context, url):
+    """`url` as an absolute address on this site, for feeds, Open Graph and citation tags."""
+    return context["request"].build_absolute_uri(url)
