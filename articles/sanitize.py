@@ -69,11 +69,12 @@ def sanitize_html(html: str, *, rewrite_src: Callable[[str], str] | None = None)
 
 
 _BLOCK_END = re.compile(r"</(p|h[1-6]|li|tr|blockquote|figcaption|caption)>|<br\s*/?>", re.IGNORECASE)
+_CELL_END = re.compile(r"</t[dh]>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
 
 
 def html_to_text(html: str) -> str:
-    """The readable text of sanitised HTML: blocks on their own lines, tags gone, entities decoded."""
-    text = _TAG.sub("", _BLOCK_END.sub("\n", html or ""))
+    """The readable text of sanitised HTML: blocks on their own lines, cells apart, tags gone."""
+    text = _TAG.sub("", _BLOCK_END.sub("\n", _CELL_END.sub(" ", html or "")))
     lines = (" ".join(line.split()) for line in unescape(text).splitlines())
     return "\n".join(line for line in lines if line)

@@ -54,3 +54,10 @@ def test_style_attributes_and_classes_are_dropped():
 def test_sanitising_is_idempotent():
     once = sanitize_html('<table><tr><td>a</td></tr></table><a href="https://a.cn">b</a>')
     assert sanitize_html(once) == once
+
+
+def test_plain_text_keeps_blocks_and_table_cells_apart():
+    from articles.sanitize import html_to_text
+
+    html = "<h2>一、概况</h2><p>正文&amp;数据</p><table><tr><th>地区</th><th>2019年</th></tr><tr><td>东部</td><td>1,234.00</td></tr></table>"
+    assert html_to_text(html) == "一、概况\n正文&数据\n地区 2019年\n东部 1,234.00"
