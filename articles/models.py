@@ -1,6 +1,7 @@
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django_prose_editor.fields import ProseEditorField
@@ -59,7 +60,11 @@ class Contributor(models.Model):
 class ArticleQuerySet(models.QuerySet):
     def published(self):
         """Articles readers may see: published, in a published issue."""
-        return self.filter(status=Article.Status.PUBLISHED).filter(issue__in=Issue.objects.published())
+        return self.filter(
+            status=Article.Status.PUBLISHED,
+            issue__status=Issue.Status.PUBLISHED,
+            issue__published_at__lte=timezone.now(),
+        )
 
     def in_print_order(self):
         return self.order_by("position", "id")
@@ -135,6 +140,14 @@ class Article(models.Model):
         if not self.slug:
             self.slug = slugify(self.title, allow_unicode=True)[:100] or "article"
         super().save(*args, **kwargs)
+        if kwargs.get("update_fields") is None or {"title", "subtitle", "byline", "summary", "body"} & set(
+            kwargs["update_fields"]
+        ):
+            SearchText.objects.update_or_create(article=self, defaults={"text": self.searchable_text()})
+
+    def searchable_text(self):
+        """Everything the search box looks through, authors aside (they are matched by name)."""
+        return "\n".join(part for part in (self.title, self.subtitle, self.byline, self.summary, self.plain_text) if part)
 
     @property
     def printed_byline(self):
@@ -153,6 +166,20 @@ class Article(models.Model):
         if self.last_page in (None, self.first_page):
             return str(self.first_page)
         return f"{self.first_page}–{self.last_page}"
+
+
+class SearchText(models.Model):
+    """An article's searchable text, in a table of its own so a search reads text and nothing else.
+
+    Substring search (two-character Chinese words need it) scans every row; kept apart from
+    the article row, a scan does not wade through the HTML body stored before the text.
+    """
+
+    article = models.OneToOneField(Article, on_delete=models.CASCADE, primary_key=True, related_name="search_text")
+    text = models.TextField()
+
+    def __str__(self):
+        return self.text[:50]
 
 
 class Authorship(models.Model):

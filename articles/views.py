@@ -35,10 +35,16 @@ def article_detail(request, pk, slug):
         return redirect(article, permanent=True)
     previous = following = None
     if article.issue_id:
-        same_issue = visible_articles(request).filter(issue_id=article.issue_id).only("pk", "slug", "title")
-        p, pk = article.position, article.pk
-        previous = same_issue.filter(Q(position__lt=p) | Q(position=p, pk__lt=pk)).order_by("-position", "-pk").first()
-        following = same_issue.filter(Q(position__gt=p) | Q(position=p, pk__gt=pk)).order_by("position", "pk").first()
+        # The issue's visible articles, in order, in one small query.
+        siblings = list(
+            visible_articles(request)
+            .filter(issue_id=article.issue_id)
+            .in_print_order()
+            .only("pk", "slug", "title", "position")
+        )
+        index = next(i for i, sibling in enumerate(siblings) if sibling.pk == article.pk)
+        previous = siblings[index - 1] if index > 0 else None
+        following = siblings[index + 1] if index + 1 < len(siblings) else None
     periodical = Periodical.load()
     pdf = screen_pdf(article.issue) if article.issue_id else None
     context = {
@@ -104,7 +110,12 @@ def contributor_detail(request, pk):
 def search(request):
     filters = ArticleFilter(request.GET or None, queryset=article_list(request))
     searched = filters.is_bound and any(request.GET.get(name) for name in filters.filters)
-    page = paginate(request, filters.qs) if searched and filters.is_valid() else None
+    page = None
+    if searched and filters.is_valid():
+        # One pass over the texts yields the ordered ids; the page then fetches its 20 articles.
+        page = paginate(request, list(filters.qs.values_list("pk", flat=True)))
+        found = article_list(request).in_bulk(page.object_list)
+        page.object_list = [found[pk] for pk in page.object_list]
     context = {
         "filters": filters,
         "page": page,

@@ -147,6 +147,16 @@ STORAGES = {
     },
 }
 
+# Whole public pages are cached (issues/caching.py); keys carry a content version kept in
+# the database, so a per-process memory cache never serves a page older than the last edit.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "TIMEOUT": 300,
+        "OPTIONS": {"MAX_ENTRIES": int(env("BULLETIN_PAGE_CACHE_ENTRIES", "5000"))},
+    }
+}
+
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

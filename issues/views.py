@@ -29,6 +29,7 @@ def contents_of(request, issue):
         .in_print_order()
         .select_related("section__parent")
         .prefetch_related(Prefetch("authorships", queryset=Authorship.objects.select_related("contributor")))
+        .defer("body", "plain_text")  # a table of contents shows neither
     )
 
 

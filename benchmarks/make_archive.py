@@ -1,0 +1,300 @@
+"""A large published archive for the reading-site benchmark: 400 issues, 10,000 articles, 2,000 contributors.
+
+    .venv/bin/python benchmarks/make_archive.py --data-dir /tmp/archive   # keeps the folder, for a look
+
+`benchmarks/reading_site.py` imports `throwaway_environment` and `make_archive` from here. The
+archive is written with bulk_create (no signals, no typesetting), so this module does itself
+what `Article.save()` and the workflow would do: sanitised body, `plain_text`, its search text, slug, status and
+publication time. Bodies are paragraphs, headings and tables of the demo issue, shuffled per
+article (1.5–6.5 kB of HTML each, a block more at most), so texts differ and search words occur as often as in real copy.
+"""
+
+import argparse
+import datetime
+import os
+import random
+import re
+import secrets
+import shutil
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DEMO_DIR = REPO / "issues" / "demo"
+
+FIRST_YEAR = 1920
+ISSUES_PER_YEAR = 4
+
+# (section, sub-section or None, how many of an issue's 25 articles, in print order)
+SECTIONS = [
+    ("卷首语", None, 1),
+    ("特别报道", None, 2),
+    ("业界交流", None, 5),
+    ("数据观察", "区域数据", 2),
+    ("数据观察", "行业数据", 2),
+    ("行业动态", "本地资讯", 6),
+    ("行业动态", "国内资讯", 4),
+    ("行业动态", "国际资讯", 3),
+]
+PLACES = ["南滨市", "临港新区", "滨江区", "南湖区", "县域", "全省", "长三角", "粤港澳大湾区", "东盟", "中西部"]
+TOPICS = [
+    "跨境电子商务", "农村电商", "智慧物流", "移动支付", "直播电商", "供应链金融", "网络零售", "电商人才培养",
+    "快递业务", "大宗商品B2B", "数据要素市场", "平台经济", "跨境物流", "冷链物流", "社区团购", "海外仓",
+]  # fmt: skip
+TITLE_FORMS = [
+    "{year}年{place}{topic}发展报告", "{place}{topic}调研", "{topic}观察：{place}的新变化", "{place}{topic}三问",
+    "{topic}的实践与思考", "{year}年{topic}年度盘点", "{place}推进{topic}高质量发展", "{topic}新政解读",
+]  # fmt: skip
+SUBTITLES = ["来自一线的调查", "规模、结构与趋势", "问题与对策", "", "", "", "", ""]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍鹏建红晓燕宇浩凯瑞琳欣悦思远雨晴知文博雅"
+AFFILIATIONS = [
+    "南滨市电子商务服务中心",
+    "南滨大学经济学院",
+    "南滨市商务局",
+    "临港新区管委会",
+    "南滨市快递行业协会",
+    "",
+]
+MASTHEAD = [
+    ("指导单位", "南滨市商务局"),
+    ("主办单位", "南滨市电子商务服务中心"),
+    ("主编", "林知远"),
+    ("执行主编", "苏曼"),
+    ("编辑", "叶晓舟　韩蕾　程一鸣"),
+    ("地址", "南滨市滨江区长堤路188号商务大厦12楼"),
+    ("电子邮箱", "nbds@example.cn"),
+]
+
+
+def throwaway_environment(data_dir: Path) -> dict[str, str]:
+    """Production-like settings (DEBUG off, secret key) pointed at `data_dir`; the caller puts them in os.environ."""
+    return {
+        "DJANGO_SETTINGS_MODULE": "bulletin.settings",
+        "BULLETIN_SECRET_KEY": secrets.token_urlsafe(50),
+        "BULLETIN_DEBUG": "0",
+        "BULLETIN_ALLOWED_HOSTS": "127.0.0.1",
+        "BULLETIN_SECURE_SSL_REDIRECT": "0",  # no TLS-terminating proxy in front of gunicorn here
+        "BULLETIN_DATA_DIR": str(data_dir),
+        "DATABASE_URL": f"sqlite:///{data_dir / 'db.sqlite3'}",
+        "BULLETIN_MEDIA_ROOT": str(data_dir / "media"),
+        "BULLETIN_PROTECTED_ROOT": str(data_dir / "protected"),
+        "BULLETIN_STATIC_ROOT": str(data_dir / "static"),
+        # Nothing here publishes through the workflow, but if anything enqueued a build it would
+        # wait for a db_worker that never runs instead of typesetting in this process.
+        "BULLETIN_TASKS_BACKEND": "database",
+    }
+
+
+def setup_django(data_dir: Path):
+    os.environ.update(throwaway_environment(data_dir))
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    import django
+
+    django.setup()
+
+
+_BLOCK = re.compile(r"<(p|h2|h3|h4|table|ul|ol|blockquote)\b.*?</\1>", re.DOTALL)
+
+
+def demo_blocks() -> list[str]:
+    """The demo issue's bodies cut into top-level blocks (paragraphs, headings, tables, lists); no images."""
+    from markdown_it import MarkdownIt
+
+    from articles.sanitize import sanitize_html
+
+    markdown = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    blocks = []
+    for path in sorted((DEMO_DIR / "articles").iterdir()):
+        text = path.read_text("utf-8")
+        html = sanitize_html(markdown.render(text) if path.suffix == ".md" else text)
+        blocks += [match.group(0) for match in _BLOCK.finditer(html) if "<img" not in match.group(0)]
+    return blocks
+
+
+def article_body(rng: random.Random, blocks: list[str]) -> str:
+    target = rng.randint(1500, 6500)  # bytes of HTML; Chinese is 3 bytes a character
+    chosen, size = [], 0
+    for block in rng.sample(blocks, len(blocks)):
+        if size >= target:
+            break
+        chosen.append(block)
+        size += len(block.encode())
+    return "\n".join(chosen)
+
+
+def make_archive(
+    *, issues: int = 400, articles_per_issue: int = 25, contributors: int = 2000, seed: int = 2017
+) -> dict:
+    """Migrate the empty database, collect static files, fill in a published archive; counts and seconds."""
+    import tomllib
+
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import transaction
+    from django.utils import timezone
+    from django.utils.text import slugify
+    from PIL import Image
+
+    from articles.models import Article, Authorship, Contributor, SearchText
+    from articles.sanitize import html_to_text, sanitize_html
+    from issues.models import ContentVersion, Issue, IssuePDF, MastheadLine, Periodical, Section
+
+    started = time.perf_counter()
+    rng = random.Random(seed)
+    call_command("migrate", verbosity=0)
+    migrated = time.perf_counter()
+    call_command("collectstatic", interactive=False, verbosity=0)  # production settings use its manifest
+    collected = time.perf_counter()
+
+    # One cover and its thumbnail on disk, shared by every issue: the pages read the thumbnail's
+    # height from the file, as they would for real covers.
+    media = Path(settings.MEDIA_ROOT)
+    (media / "covers" / "thumbnails").mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(DEMO_DIR / "cover.jpg", media / "covers" / "archive.jpg")
+    with Image.open(DEMO_DIR / "cover.jpg") as image:
+        image = image.convert("RGB")
+        image.resize((480, round(image.height * 480 / image.width))).save(media / "covers/thumbnails/archive.jpg")
+
+    blocks = demo_blocks()
+    with transaction.atomic():
+        periodical = Periodical.load()
+        for key, value in tomllib.loads((DEMO_DIR / "periodical.toml").read_text("utf-8")).items():
+            setattr(periodical, key, value.strip() if isinstance(value, str) else value)
+        periodical.save()
+
+        sections = []  # one per article position, in print order
+        for position, (name, sub, count) in enumerate(SECTIONS):
+            parent, _ = Section.objects.get_or_create(name=name, parent=None, defaults={"position": position})
+            section = Section.objects.get_or_create(name=sub, parent=parent)[0] if sub else parent
+            sections += [section] * count
+        assert len(sections) == articles_per_issue, "SECTIONS must add up to the articles of an issue"
+
+        names = set()
+        while len(names) < contributors:
+            names.add(rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, rng.choice((1, 2)))))
+        Contributor.objects.bulk_create(
+            Contributor(pk=pk, name=name, affiliation=rng.choice(AFFILIATIONS))
+            for pk, name in enumerate(sorted(names), start=1)
+        )
+
+        issue_rows, masthead_rows, pdf_rows = [], [], []
+        for index in range(issues):
+            year, number = FIRST_YEAR + index // ISSUES_PER_YEAR, index % ISSUES_PER_YEAR + 1
+            date = datetime.date(year, number * 3, 28)
+            issue_rows.append(
+                Issue(
+                    pk=index + 1,
+                    year=year,
+                    number=number,
+                    total_number=index + 1,
+                    publication_date=date,
+                    title=f"{rng.choice(TOPICS)}专题",
+                    cover="covers/archive.jpg",
+                    cover_thumbnail="covers/thumbnails/archive.jpg",
+                    print_run=1000,
+                    status=Issue.Status.PUBLISHED,
+                    published_at=datetime.datetime.combine(date, datetime.time(9), tzinfo=datetime.UTC),
+                )
+            )
+            lines = [
+                ("出版日期", f"{year}年{date.month}月{date.day}日 {year}年第{number}期（总第{index + 1}期）"),
+                *MASTHEAD,
+            ]
+            masthead_rows += [
+                MastheadLine(issue_id=index + 1, position=n, label=label, value=value)
+                for n, (label, value) in enumerate(lines, start=1)
+            ]
+            # What a screen build leaves behind; the pages show its page count (no file needed).
+            pdf_rows.append(
+                IssuePDF(
+                    issue_id=index + 1,
+                    variant=IssuePDF.Variant.SCREEN,
+                    status=IssuePDF.Status.DONE,
+                    file_name=f"issues/{year}-{number}-screen.pdf",
+                    page_count=64,
+                    size_bytes=3_000_000,
+                    built_at=timezone.now(),
+                )
+            )
+        Issue.objects.bulk_create(issue_rows)
+        MastheadLine.objects.bulk_create(masthead_rows)
+        IssuePDF.objects.bulk_create(pdf_rows)
+
+        article_rows, authorship_rows = [], []
+        pk = 0
+        for issue in issue_rows:
+            page = 3
+            for position, section in enumerate(sections, start=1):
+                pk += 1
+                title = rng.choice(TITLE_FORMS).format(
+                    year=issue.year, place=rng.choice(PLACES), topic=rng.choice(TOPICS)
+                )
+                body = sanitize_html(article_body(rng, blocks))
+                pages = max(1, len(body) // 2500)
+                authors = rng.sample(range(1, contributors + 1), rng.choice((1, 1, 1, 2, 2, 3)))
+                article_rows.append(
+                    Article(
+                        pk=pk,
+                        issue_id=issue.pk,
+                        section=section,
+                        position=position,
+                        title=title,
+                        subtitle=rng.choice(SUBTITLES),
+                        byline="" if rng.random() < 0.8 else "文 / 本刊编辑部",
+                        source="" if rng.random() < 0.7 else "本刊编辑部整理",
+                        body=body,
+                        plain_text=html_to_text(body),
+                        first_page=page,
+                        last_page=page + pages - 1,
+                        status=Article.Status.PUBLISHED,
+                        slug=slugify(title, allow_unicode=True)[:100] or "article",
+                    )
+                )
+                page += pages
+                authorship_rows += [
+                    Authorship(article_id=pk, contributor_id=contributor, position=order)
+                    for order, contributor in enumerate(authors, start=1)
+                ]
+        Article.objects.bulk_create(article_rows, batch_size=500)
+        SearchText.objects.bulk_create(
+            (SearchText(article_id=article.pk, text=article.searchable_text()) for article in article_rows),
+            batch_size=500,
+        )
+        Authorship.objects.bulk_create(authorship_rows, batch_size=2000)
+        ContentVersion.bump()  # bulk_create sends no signals
+
+    database = Path(settings.DATABASES["default"]["NAME"])
+    return {
+        "issues": Issue.objects.count(),
+        "articles": Article.objects.count(),
+        "published_articles": Article.objects.published().count(),
+        "contributors": Contributor.objects.count(),
+        "authorships": Authorship.objects.count(),
+        "masthead_lines": MastheadLine.objects.count(),
+        "sections": Section.objects.count(),
+        "body_kb_mean": sum(len(a.body.encode()) for a in article_rows) / len(article_rows) / 1000,
+        "plain_text_mb": sum(len(a.plain_text.encode()) for a in article_rows) / 1e6,
+        "database_mb": database.stat().st_size / 1e6,
+        "migrate_seconds": migrated - started,
+        "collectstatic_seconds": collected - migrated,
+        "seconds": time.perf_counter() - started,
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data-dir", type=Path, required=True, help="new or empty folder to write the archive into")
+    options = parser.parse_args()
+    options.data_dir.mkdir(parents=True, exist_ok=True)
+    if any(options.data_dir.iterdir()):
+        parser.error(f"{options.data_dir} is not empty")
+    setup_django(options.data_dir.resolve())
+    for key, value in make_archive().items():
+        print(f"{key:20} {value:.2f}" if isinstance(value, float) else f"{key:20} {value}")
+
+
+if __name__ == "__main__":
+    main()
