@@ -147,7 +147,9 @@ class Article(models.Model):
 
     def searchable_text(self):
         """Everything the search box looks through, authors aside (they are matched by name)."""
-        return "\n".join(part for part in (self.title, self.subtitle, self.byline, self.summary, self.plain_text) if part)
+        return "\n".join(
+            part for part in (self.title, self.subtitle, self.byline, self.summary, self.plain_text) if part
+        )
 
     @property
     def printed_byline(self):
