@@ -1,6 +1,8 @@
 import pytest
 from django.core.cache import cache
 
+pytest_plugins = ["tests.browser"]  # the `browser` fixture of the browser tests
+
 
 @pytest.fixture(autouse=True)
 def isolated_files(settings, tmp_path):

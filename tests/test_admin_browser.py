@@ -7,69 +7,21 @@ client sees a 200.
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from articles.models import Article
 from issues.models import Issue
+from tests.browser import checked_page
 from tests.factories import make_article, make_issue, make_section
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One Chromium for the whole module."""
-    # Playwright's sync API keeps an asyncio loop running in this thread, which makes
-    # Django refuse ORM calls here (the tests' own, and the database flush after each test).
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            yield browser
-            browser.close()
 
 
 @pytest.fixture
 def page(browser, live_server):
     """A fresh browser tab on the live server; the test fails if the page reports any error."""
-    context = browser.new_context(base_url=live_server.url, locale="zh-CN")
-    context.set_default_timeout(5_000)
-    page = context.new_page()
-    problems = []
-
-    def on_console(message):
-        if message.type == "error":
-            problems.append(f"console: {message.text} ({message.location['url']})")
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    page.on(
-        "response",
-        lambda response: (
-            "/static/" in response.url
-            and response.status >= 400
-            and problems.append(f"HTTP {response.status}: {response.url}")
-        ),
-    )
-    page.on(
-        "requestfailed",
-        lambda request: "/static/" in request.url and problems.append(f"failed: {request.url} ({request.failure})"),
-    )
-    yield page
-    context.close()
-    if problems:
-        pytest.fail("The browser reported errors:\n" + "\n".join(problems))
+    with checked_page(browser, live_server) as page:
+        yield page
 
 
 def log_in(page, django_user_model, *, next_url):

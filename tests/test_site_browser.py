@@ -10,22 +10,13 @@ usable from the keyboard.
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from articles.models import Article
 from issues.models import Issue, Periodical
+from tests.browser import checked_page
 from tests.factories import image_bytes, make_article, make_contributor, make_issue, make_section
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PHONE = {"viewport": {"width": 375, "height": 740}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 MIN_TEXT_CONTRAST = 4.5  # WCAG 2.2 AA, 1.4.3, normal-size text
@@ -34,49 +25,11 @@ MIN_FOCUS_CONTRAST = 3.0  # WCAG 2.2 AA, 1.4.11, a focus indicator against what 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    """One Chromium for the whole module."""
-    # Playwright's sync API keeps an asyncio loop running in this thread, which makes
-    # Django refuse ORM calls here (the tests' own, and the database flush after each test).
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            yield browser
-            browser.close()
-
-
 @pytest.fixture(params=[PHONE, DESKTOP], ids=["phone", "desktop"])
 def page(request, browser, live_server):
     """A fresh tab at one screen width; the test fails if the page reports any error."""
-    context = browser.new_context(base_url=live_server.url, locale="zh-CN", **request.param)
-    context.set_default_timeout(5_000)
-    page = context.new_page()
-    problems = []
-
-    def on_console(message):
-        if message.type == "error":
-            problems.append(f"console: {message.text} ({message.location['url']})")
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    page.on(
-        "response",
-        lambda response: (
-            "/static/" in response.url
-            and response.status >= 400
-            and problems.append(f"HTTP {response.status}: {response.url}")
-        ),
-    )
-    page.on(
-        "requestfailed",
-        lambda request: "/static/" in request.url and problems.append(f"failed: {request.url} ({request.failure})"),
-    )
-    yield page
-    context.close()
-    if problems:
-        pytest.fail("The browser reported errors:\n" + "\n".join(problems))
+    with checked_page(browser, live_server, **request.param) as page:
+        yield page
 
 
 def publish_reading_issue():
