@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "issues",
     "articles",
+    "articles.submissions",
 ]
 
 MIDDLEWARE = [
@@ -171,6 +172,8 @@ EMAIL_HOST_PASSWORD = env("BULLETIN_EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("BULLETIN_EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("BULLETIN_EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = env("BULLETIN_DEFAULT_FROM_EMAIL", "bulletin@localhost")
+# The site's public address, for links in e-mails sent outside a request.
+SITE_URL = env("BULLETIN_SITE_URL", "http://127.0.0.1:8000")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ADMINS = [("Admin", address) for address in env_list("BULLETIN_ADMINS", [])]
 

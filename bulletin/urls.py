@@ -18,6 +18,7 @@ urlpatterns = [
     path("", issue_views.home, name="home"),
     path("issues/", include("issues.urls")),
     path("", include("articles.urls")),
+    path("submit/", include("articles.submissions.urls")),
     path("feeds/issues/", IssueFeed(), name="feed-issues"),
     path("feeds/articles/", ArticleFeed(), name="feed-articles"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),

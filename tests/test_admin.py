@@ -1,56 +1,12 @@
-from html.parser import HTMLParser
-
 import pytest
 from django.urls import reverse
 
 from articles.models import Article
 from issues.models import Issue, Periodical
 from tests.factories import make_article, make_contributor, make_issue, make_section
+from tests.forms import form_data
 
 pytestmark = pytest.mark.django_db
-
-
-class _FormFields(HTMLParser):
-    """The fields a browser would submit from the page's main form, with their current values."""
-
-    def __init__(self):
-        super().__init__()
-        self.data, self._select, self._textarea = {}, None, None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        name = attrs.get("name")
-        if tag == "input" and name and attrs.get("type") not in {"submit", "button", "file"}:
-            if attrs.get("type") == "checkbox":
-                if "checked" in attrs:
-                    self.data[name] = "on"
-            else:
-                self.data[name] = attrs.get("value", "")
-        elif tag == "select" and name:
-            self._select = name
-            self.data.setdefault(name, "")
-        elif tag == "option" and self._select and "selected" in attrs:
-            self.data[self._select] = attrs.get("value", "")
-        elif tag == "textarea" and name:
-            self._textarea = name
-            self.data[name] = ""
-
-    def handle_endtag(self, tag):
-        if tag == "select":
-            self._select = None
-        elif tag == "textarea":
-            self._textarea = None
-
-    def handle_data(self, data):
-        if self._textarea:
-            self.data[self._textarea] += data
-
-
-def form_data(response):
-    parser = _FormFields()
-    parser.feed(response.content.decode())
-    parser.data.pop("action", None)
-    return parser.data
 
 
 @pytest.mark.parametrize(

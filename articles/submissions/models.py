@@ -1,0 +1,158 @@
+import os
+import secrets
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from articles.models import Article
+
+
+class ProtectedStorage(FileSystemStorage):
+    """Files with no public URL (manuscripts) under PROTECTED_ROOT, looked up at each use."""
+
+    @property
+    def base_location(self):
+        return settings.PROTECTED_ROOT
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+    def url(self, name):
+        raise ValueError("Protected files have no URL.")
+
+
+_protected_storage = ProtectedStorage()
+
+
+def protected_storage():
+    return _protected_storage
+
+
+def manuscript_upload_to(instance, filename):
+    # A random name: the author's file name is kept in a field, never used on disk.
+    return f"manuscripts/{timezone.now():%Y/%m}/{secrets.token_hex(16)}.docx"
+
+
+class SubmissionQuerySet(models.QuerySet):
+    def awaiting_payment(self):
+        """Accepted pieces whose honorarium (稿酬) has not been paid."""
+        return self.filter(status=Submission.Status.ACCEPTED, honorarium_paid_on__isnull=True)
+
+
+class Submission(models.Model):
+    """A manuscript sent in through the public form, and what the editors decided."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("已收稿")
+        UNDER_REVIEW = "under_review", _("审稿中")
+        REVISION_REQUESTED = "revision", _("需修改")
+        ACCEPTED = "accepted", _("已录用")
+        REJECTED = "rejected", _("未录用")
+        WITHDRAWN = "withdrawn", _("已撤回")
+
+    tracking_number = models.CharField(_("稿件编号"), max_length=20, unique=True, editable=False)
+    token = models.CharField(max_length=64, unique=True, editable=False)
+    title = models.CharField(_("标题"), max_length=200)
+    author_name = models.CharField(_("作者姓名"), max_length=100)
+    affiliation = models.CharField(_("单位"), max_length=200)
+    postal_address = models.CharField(_("通讯地址"), max_length=300)
+    phone = models.CharField(_("电话"), max_length=50)
+    email = models.EmailField(_("电子邮箱"))
+    co_authors = models.CharField(_("合作者"), max_length=300, blank=True)
+    abstract = models.TextField(_("摘要"), blank=True)
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.RECEIVED, editable=False)
+    submitted_at = models.DateTimeField(_("投稿时间"), default=timezone.now, editable=False)
+    submitter_ip = models.GenericIPAddressField(_("来源 IP"), null=True, blank=True, editable=False)
+    assigned_editor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("责任编辑"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_submissions",
+    )
+    internal_notes = models.TextField(_("内部备注"), blank=True, help_text=_("只有编辑看得到。"))
+    article = models.OneToOneField(
+        Article, verbose_name=_("文章"), on_delete=models.SET_NULL, null=True, blank=True, editable=False
+    )
+    honorarium_amount = models.DecimalField(_("稿酬（元）"), max_digits=10, decimal_places=2, null=True, blank=True)
+    honorarium_paid_on = models.DateField(_("稿酬支付日期"), null=True, blank=True)
+
+    objects = SubmissionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("来稿")
+        verbose_name_plural = _("来稿")
+        ordering = ["-submitted_at"]
+        indexes = [models.Index(fields=["submitter_ip", "submitted_at"])]
+
+    def __str__(self):
+        return f"{self.tracking_number} {self.title}"
+
+    def save(self, *args, **kwargs):
+        if not self.token:
+            self.token = secrets.token_urlsafe(32)
+        if not self.tracking_number:
+            self.tracking_number = f"{timezone.localdate():%Y%m%d}-{secrets.token_hex(3).upper()}"
+        super().save(*args, **kwargs)
+
+    def get_status_url(self):
+        return reverse("submissions:status", kwargs={"token": self.token})
+
+    @property
+    def manuscript(self):
+        """The latest version of the manuscript."""
+        return self.manuscripts.order_by("-uploaded_at", "-pk").first()
+
+    @property
+    def is_decided(self):
+        return self.status in {self.Status.ACCEPTED, self.Status.REJECTED, self.Status.WITHDRAWN}
+
+
+class Manuscript(models.Model):
+    """One uploaded version of a submission's Word file (the first, or a revision)."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="manuscripts")
+    file = models.FileField(_("文件"), storage=protected_storage, upload_to=manuscript_upload_to)
+    original_name = models.CharField(_("原文件名"), max_length=255)
+    char_count = models.PositiveIntegerField(_("字数"))
+    text = models.TextField(_("正文文本"))
+    uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("稿件文件")
+        verbose_name_plural = _("稿件文件")
+        ordering = ["-uploaded_at", "-pk"]
+
+    def __str__(self):
+        return self.original_name
+
+
+class SubmissionEvent(models.Model):
+    """A step in a submission's life: who moved it where, when, and the message to the author."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(_("原状态"), max_length=20, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=20)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), on_delete=models.SET_NULL, null=True, blank=True
+    )
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    message = models.TextField(_("给作者的说明"), blank=True)
+
+    class Meta:
+        verbose_name = _("处理记录")
+        verbose_name_plural = _("处理记录")
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.from_status} → {self.to_status}"
+
+    @property
+    def to_label(self):
+        return Submission.Status(self.to_status).label

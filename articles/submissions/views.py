@@ -1,0 +1,75 @@
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from articles.submissions.forms import RevisionForm, SubmissionForm
+from articles.submissions.models import Submission
+from articles.submissions.services import (
+    S,
+    submission_create,
+    submission_revise,
+    submission_transition,
+    submissions_rate_limited,
+)
+from issues.models import Periodical
+from issues.workflow import TransitionNotAllowed
+
+
+def submit(request):
+    """The public submission form (no account needed)."""
+    periodical = Periodical.load()
+    form = SubmissionForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        ip = request.META.get("REMOTE_ADDR")
+        if form.is_spam:
+            return render(request, "submissions/thanks.html", {"periodical": periodical})
+        if submissions_rate_limited(ip):
+            messages.error(request, _("您在一小时内已投稿多次，请稍后再试。如有疑问，请发邮件联系编辑部。"))
+            status = 429
+        elif form.is_valid():
+            upload = form.cleaned_data["manuscript"]
+            fields = {name: form.cleaned_data[name] for name in SubmissionForm.Meta.fields}
+            submission = submission_create(
+                fields=fields, file_name=upload.name, data=upload.content, inspected=upload.inspected, ip=ip
+            )
+            return redirect(submission.get_status_url() + "?new=1")
+    return render(request, "submissions/submit.html", {"form": form, "periodical": periodical}, status=status)
+
+
+def status(request, token):
+    """The author's private page: the state, the editors' messages, revision upload, withdrawal."""
+    submission = get_object_or_404(Submission, token=token)
+    revision_form = RevisionForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and revision_form.is_valid():
+        upload = revision_form.cleaned_data["manuscript"]
+        try:
+            submission_revise(
+                submission=submission, file_name=upload.name, data=upload.content, inspected=upload.inspected
+            )
+            messages.success(request, _("修改稿已收到。"))
+            return redirect(submission.get_status_url())
+        except TransitionNotAllowed as refusal:
+            messages.error(request, str(refusal))
+    context = {
+        "submission": submission,
+        "events": submission.events.all(),
+        "revision_form": revision_form if submission.status == S.REVISION_REQUESTED else None,
+        "can_withdraw": not submission.is_decided,
+        "new": request.GET.get("new") == "1",
+    }
+    response = render(request, "submissions/status.html", context)
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@require_POST
+def withdraw(request, token):
+    submission = get_object_or_404(Submission, token=token)
+    try:
+        submission_transition(submission=submission, to=S.WITHDRAWN, by=None, message=_("作者撤回了稿件。"))
+        messages.success(request, _("稿件已撤回。"))
+    except TransitionNotAllowed as refusal:
+        messages.error(request, str(refusal))
+    return redirect(submission.get_status_url())

@@ -1,0 +1,46 @@
+"""Reading a rendered form back as the data a browser would submit."""
+
+from html.parser import HTMLParser
+
+
+class _FormFields(HTMLParser):
+    """The fields a browser would submit from the page's main form, with their current values."""
+
+    def __init__(self):
+        super().__init__()
+        self.data, self._select, self._textarea = {}, None, None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        name = attrs.get("name")
+        if tag == "input" and name and attrs.get("type") not in {"submit", "button", "file"}:
+            if attrs.get("type") == "checkbox":
+                if "checked" in attrs:
+                    self.data[name] = "on"
+            else:
+                self.data[name] = attrs.get("value", "")
+        elif tag == "select" and name:
+            self._select = name
+            self.data.setdefault(name, "")
+        elif tag == "option" and self._select and "selected" in attrs:
+            self.data[self._select] = attrs.get("value", "")
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.data[name] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.data[self._textarea] += data
+
+
+def form_data(response):
+    parser = _FormFields()
+    parser.feed(response.content.decode())
+    parser.data.pop("action", None)
+    return parser.data
