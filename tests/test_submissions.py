@@ -219,7 +219,7 @@ def test_transitions(client, editor, path, by_editor, allowed):
             submission = submission_transition(submission=submission, to=to, by=by, message=f"到{to}")
         assert submission.status == path[-1]
         assert [e.to_status for e in submission.events.all()] == ["received", *path]
-        assert all(e.by == editor for e in submission.events.all()[1:])
+        assert all(e.changed_by == editor for e in submission.events.all()[1:])
     else:
         for to in path[:-1]:
             submission = submission_transition(submission=submission, to=to, by=by)
@@ -329,7 +329,7 @@ def test_accepting_in_the_admin_opens_the_new_article(client, editor):
         "admin:articles_article_change", args=[article.pk]
     )
     assert Contributor.objects.get().name == "周雅琴"
-    assert SubmissionEvent.objects.filter(to_status=S.ACCEPTED, by=editor, message="录用").exists()
+    assert SubmissionEvent.objects.filter(to_status=S.ACCEPTED, changed_by=editor, comment="录用").exists()
 
 
 def test_unpaid_honoraria_are_listed(client, editor):

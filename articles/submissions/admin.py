@@ -59,7 +59,7 @@ class ManuscriptInline(admin.TabularInline):
 
 class SubmissionEventInline(admin.TabularInline):
     model = SubmissionEvent
-    fields = ["at", "from_status", "to_status", "by", "message"]
+    fields = ["changed_at", "from_status", "to_status", "changed_by", "comment"]
     readonly_fields = fields
     extra = 0
     can_delete = False

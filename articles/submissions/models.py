@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from articles.models import Article
+from issues.models import StatusChange
 
 
 class ProtectedStorage(FileSystemStorage):
@@ -133,22 +134,20 @@ class Manuscript(models.Model):
         return self.original_name
 
 
-class SubmissionEvent(models.Model):
-    """A step in a submission's life: who moved it where, when, and the message to the author."""
+class SubmissionEvent(StatusChange):
+    """A step in a submission's life: who moved it where, when, and the message to the author.
+
+    `changed_by` is empty for the author's own steps (withdrawing, sending a revision).
+    """
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="events")
     from_status = models.CharField(_("原状态"), max_length=20, blank=True)
-    to_status = models.CharField(_("新状态"), max_length=20)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), on_delete=models.SET_NULL, null=True, blank=True
-    )
-    at = models.DateTimeField(_("时间"), default=timezone.now)
-    message = models.TextField(_("给作者的说明"), blank=True)
+    comment = models.TextField(_("给作者的说明"), blank=True)
 
-    class Meta:
+    class Meta(StatusChange.Meta):
         verbose_name = _("处理记录")
         verbose_name_plural = _("处理记录")
-        ordering = ["at", "pk"]
+        ordering = ["changed_at", "pk"]
 
     def __str__(self):
         return f"{self.from_status} → {self.to_status}"

@@ -76,7 +76,7 @@ def submission_transition(*, submission: Submission, to: str, by=None, message: 
             % {"from": S(submission.status).label, "to": S(to).label if to in S.values else to}
         )
     SubmissionEvent.objects.create(
-        submission=submission, from_status=submission.status, to_status=to, by=by, message=message
+        submission=submission, from_status=submission.status, to_status=to, changed_by=by, comment=message
     )
     submission.status = to
     submission.save(update_fields=["status"])
