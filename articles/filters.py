@@ -2,7 +2,8 @@ import django_filters
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
-from articles.models import Article, Authorship, SearchText
+from articles.models import Article, Authorship
+from articles.search import articles_matching
 from issues.models import Issue, Section
 
 
@@ -39,11 +40,9 @@ class ArticleFilter(django_filters.FilterSet):
     def filter_words(self, queryset, name, value):
         terms = search_terms(value)
         for term in terms:
-            # One uncorrelated subquery, so the database scans the search texts once per word
-            # (with two IN clauses joined by OR, SQLite scans them twice).
-            in_text = SearchText.objects.filter(text__icontains=term).values("article_id").order_by()
-            by_author = Authorship.objects.filter(contributor__name__icontains=term).values("article_id").order_by()
-            queryset = queryset.filter(pk__in=in_text.union(by_author))
+            by_author = Q(pk__in=Authorship.objects.filter(contributor__name__icontains=term).values("article_id"))
+            in_text = articles_matching(term)
+            queryset = queryset.filter(by_author | Q(pk__in=in_text) if in_text is not None else by_author)
         if not terms:
             return queryset
         # Articles with the words in their title come first.

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django_prose_editor.fields import ProseEditorField
 
 from articles.sanitize import html_to_text, sanitize_html
+from articles.search import search_form
 from issues.models import Issue, PublicationStatus, Section, StatusChange
 
 # What editors can do in the rich-text editor; whatever it produces still passes
@@ -146,10 +147,9 @@ class Article(models.Model):
             SearchText.objects.update_or_create(article=self, defaults={"text": self.searchable_text()})
 
     def searchable_text(self):
-        """Everything the search box looks through, authors aside (they are matched by name)."""
-        return "\n".join(
-            part for part in (self.title, self.subtitle, self.byline, self.summary, self.plain_text) if part
-        )
+        """Everything the search box looks through, as the index reads it; authors are matched by name."""
+        parts = (self.title, self.subtitle, self.byline, self.summary, self.plain_text)
+        return search_form("\n".join(part for part in parts if part))
 
     @property
     def printed_byline(self):
@@ -171,11 +171,7 @@ class Article(models.Model):
 
 
 class SearchText(models.Model):
-    """An article's searchable text, in a table of its own so a search reads text and nothing else.
-
-    Substring search (two-character Chinese words need it) scans every row; kept apart from
-    the article row, a scan does not wade through the HTML body stored before the text.
-    """
+    """An article's searchable text in the form the search index reads (articles/search.py)."""
 
     article = models.OneToOneField(Article, on_delete=models.CASCADE, primary_key=True, related_name="search_text")
     text = models.TextField()

@@ -335,3 +335,10 @@ def test_signed_in_readers_are_not_served_from_the_cache(client, django_user_mod
 def test_dates_render_in_chinese(client):
     issue = published_issue(publication_date=datetime.date(2017, 1, 31))
     assert "2017年1月31日" in page(client, issue.get_absolute_url())
+
+
+def test_search_ignores_the_case_of_latin_words(client):
+    issue = published_issue()
+    make_article(issue=issue, title="跨境B2B平台", body="<p>SaaS 工具</p>", status="published")
+    assert "找到 1 篇文章" in page(client, "/search/", q="b2b")
+    assert "找到 1 篇文章" in page(client, "/search/", q="SAAS")
