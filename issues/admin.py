@@ -49,20 +49,27 @@ class SectionAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class StatusChangeInline(admin.TabularInline):
-    """Read-only history of status changes, newest first."""
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown for the record (history, uploaded files): nobody adds, edits or deletes them here."""
 
-    fields = ["changed_at", "from_status", "to_status", "changed_by", "comment"]
-    readonly_fields = fields
     extra = 0
     can_delete = False
-    verbose_name_plural = _("状态变更记录")
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
 
     def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class StatusChangeInline(ReadOnlyInline):
+    """History of status changes."""
+
+    fields = ["changed_at", "from_status", "to_status", "changed_by", "comment"]
+    verbose_name_plural = _("状态变更记录")
 
 
 class IssueStatusChangeInline(StatusChangeInline):

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from articles.submissions.models import Manuscript, Submission, SubmissionEvent
 from articles.submissions.services import EDITOR_MOVES, S, submission_accept, submission_transition
+from issues.admin import ReadOnlyInline, StatusChangeInline
 from issues.models import Section
 from issues.workflow import TransitionNotAllowed
 
@@ -46,26 +47,14 @@ class DecisionForm(forms.ModelForm):
         return cleaned
 
 
-class ManuscriptInline(admin.TabularInline):
+class ManuscriptInline(ReadOnlyInline):
     model = Manuscript
     fields = ["uploaded_at", "original_name", "char_count"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
-class SubmissionEventInline(admin.TabularInline):
+class SubmissionEventInline(StatusChangeInline):
     model = SubmissionEvent
-    fields = ["changed_at", "from_status", "to_status", "changed_by", "comment"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
+    verbose_name_plural = _("处理记录")
 
 
 class HonorariumFilter(admin.SimpleListFilter):
