@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.db.models import Count, Prefetch
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from articles.models import Article, ArticleStatusChange, Authorship, Contributor
@@ -56,11 +56,7 @@ class ArticleAdmin(admin.ModelAdmin):
         article_transition(article=article, to=to, by=by)
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .prefetch_related(Prefetch("authorships", queryset=Authorship.objects.select_related("contributor")))
-        )
+        return super().get_queryset(request).with_authors()
 
     @admin.display(description=_("作者"))
     def author_names(self, article):

@@ -1,9 +1,8 @@
 from django.contrib.syndication.views import Feed
-from django.db.models import Prefetch
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext_lazy as _
 
-from articles.models import Article, Authorship
+from articles.models import Article
 from issues.models import Periodical
 
 FEED_LENGTH = 50
@@ -22,7 +21,7 @@ class ArticleFeed(Feed):
         return (
             Article.objects.published()
             .select_related("issue", "section__parent")
-            .prefetch_related(Prefetch("authorships", queryset=Authorship.objects.select_related("contributor")))
+            .with_authors()
             .order_by("-issue__published_at", "position", "pk")[:FEED_LENGTH]
         )
 

@@ -70,6 +70,12 @@ class ArticleQuerySet(models.QuerySet):
     def in_print_order(self):
         return self.order_by("position", "id")
 
+    def with_authors(self):
+        """Prefetch the authors in byline order, each with its contributor, in one query."""
+        return self.prefetch_related(
+            models.Prefetch("authorships", queryset=Authorship.objects.select_related("contributor"))
+        )
+
 
 class Article(models.Model):
     """One piece in an issue: a report, an editorial, a one-paragraph brief."""

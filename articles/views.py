@@ -1,15 +1,14 @@
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 
 from articles.filters import ArticleFilter, search_terms
-from articles.models import Authorship, Contributor
+from articles.models import Contributor
 from issues.caching import cached_page
 from issues.models import Periodical, Section
 from issues.views import screen_pdf, visible_articles
 
 PAGE_SIZE = 20
-_authors = Prefetch("authorships", queryset=Authorship.objects.select_related("contributor"))
 
 
 def article_list(request):
@@ -17,7 +16,7 @@ def article_list(request):
     return (
         visible_articles(request)
         .select_related("issue", "section__parent")
-        .prefetch_related(_authors)
+        .with_authors()
         .order_by("-issue__year", "-issue__number", "position", "pk")
     )
 
@@ -29,7 +28,7 @@ def paginate(request, queryset):
 @cached_page
 def article_detail(request, pk, slug):
     article = get_object_or_404(
-        visible_articles(request).select_related("issue", "section__parent").prefetch_related(_authors), pk=pk
+        visible_articles(request).select_related("issue", "section__parent").with_authors(), pk=pk
     )
     if slug != article.slug:
         return redirect(article, permanent=True)

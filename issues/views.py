@@ -1,10 +1,9 @@
-from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
 
-from articles.models import Article, Authorship
+from articles.models import Article
 from issues.caching import cached_page
 from issues.models import Issue, IssuePDF, Periodical
 
@@ -28,7 +27,7 @@ def contents_of(request, issue):
         .filter(issue=issue)
         .in_print_order()
         .select_related("section__parent")
-        .prefetch_related(Prefetch("authorships", queryset=Authorship.objects.select_related("contributor")))
+        .with_authors()
         .defer("body", "plain_text")  # a table of contents shows neither
     )
 

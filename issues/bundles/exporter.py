@@ -9,10 +9,8 @@ from pathlib import Path, PurePosixPath
 
 import tomli_w
 from django.core.files.storage import default_storage
-from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
-from articles.models import Authorship
 from articles.sanitize import sanitize_html
 from issues.bundles.bodies import media_name
 from issues.bundles.errors import BundleError
@@ -56,11 +54,7 @@ def bundle_files(issue: Issue) -> dict[str, bytes]:
     if masthead:
         manifest["masthead"] = masthead
 
-    articles = (
-        issue.articles.in_print_order()
-        .select_related("section__parent")
-        .prefetch_related(Prefetch("authorships", queryset=Authorship.objects.select_related("contributor")))
-    )
+    articles = issue.articles.in_print_order().select_related("section__parent").with_authors()
     entries = []
     images = {}  # media name -> bundle path
     for index, article in enumerate(articles, start=1):

@@ -3,10 +3,9 @@
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
 from django.template.loader import render_to_string
 
-from articles.models import Article, Authorship
+from articles.models import Article
 from issues.models import Issue, Periodical, Section
 from issues.typesetting.fetcher import PRINT_PROFILE_PATH
 
@@ -52,11 +51,7 @@ class TocGroup:
 
 def issue_html(issue: Issue, *, variant: str) -> str:
     """The whole issue as an HTML string, ready for WeasyPrint."""
-    articles = list(
-        issue.articles.in_print_order()
-        .select_related("section__parent")
-        .prefetch_related(Prefetch("authorships", queryset=Authorship.objects.select_related("contributor")))
-    )
+    articles = list(issue.articles.in_print_order().select_related("section__parent").with_authors())
     printed = _printed_articles(articles)
     context = {
         "issue": issue,
