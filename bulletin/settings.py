@@ -66,9 +66,11 @@ INSTALLED_APPS = [
     "issues",
     "articles",
     "articles.submissions",
+    "issues.subscriptions",
 ]
 
 MIDDLEWARE = [
+    "issues.middleware.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -157,6 +159,22 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": int(env("BULLETIN_PAGE_CACHE_ENTRIES", "5000"))},
     }
 }
+
+# Behind a reverse proxy, the header carrying the reader's address (e.g. X-Real-IP); institutional
+# access and rate limits go by it. Empty: the connection's address (REMOTE_ADDR) as it is.
+CLIENT_IP_HEADER = env("BULLETIN_CLIENT_IP_HEADER")
+
+# Readers' accounts and subscriptions.
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "subscriptions:account"
+LOGOUT_REDIRECT_URL = "home"
+SUBSCRIPTION_AUTO_APPROVE = env_bool("BULLETIN_SUBSCRIPTION_AUTO_APPROVE", False)
+SUBSCRIPTION_DAYS = int(env("BULLETIN_SUBSCRIPTION_DAYS", "365"))
+# Print "仅供 <name>（<organisation>）使用" at the foot of each page of a subscriber's PDF.
+PDF_STAMPING = env_bool("BULLETIN_PDF_STAMPING", False)
+# nginx's `internal` location that maps to PROTECTED_ROOT (e.g. /_protected/); empty: Django streams files.
+PROTECTED_ACCEL_PREFIX = env("BULLETIN_PROTECTED_ACCEL_PREFIX")
+NOTICE_BATCH_SIZE = int(env("BULLETIN_NOTICE_BATCH_SIZE", "100"))
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -19,6 +19,8 @@ urlpatterns = [
     path("issues/", include("issues.urls")),
     path("", include("articles.urls")),
     path("submit/", include("articles.submissions.urls")),
+    path("accounts/", include("issues.subscriptions.urls")),
+    path("accounts/", include("issues.subscriptions.auth_urls")),
     path("feeds/issues/", IssueFeed(), name="feed-issues"),
     path("feeds/articles/", ArticleFeed(), name="feed-articles"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),

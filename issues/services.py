@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from articles.models import Article
 from articles.services import article_transition
 from issues.models import Issue, IssuePDF, IssueStatusChange
+from issues.subscriptions.tasks import send_publication_notices
 from issues.workflow import TransitionNotAllowed, change_status, check_transition
 
 
@@ -28,10 +29,15 @@ def issue_transition(*, issue: Issue, to: str, by=None, comment: str = "") -> Is
         for article in issue.articles.filter(status=Article.Status.READY):
             article_transition(article=article, to=Article.Status.PUBLISHED, by=by, comment=_("随本期发布"))
         issue_pdfs_enqueue(issue=issue)
+        _notices_enqueue(issue)
     elif was_published:
         for article in issue.articles.filter(status=Article.Status.PUBLISHED):
             article_transition(article=article, to=Article.Status.READY, by=by, comment=_("本期撤回发布"))
     return issue
+
+
+def _notices_enqueue(issue):
+    transaction.on_commit(lambda: send_publication_notices.enqueue(issue_id=issue.pk))
 
 
 def _check_publishable(issue):

@@ -1,11 +1,18 @@
-from django.http import FileResponse, Http404, HttpResponse
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from articles.models import Article
 from issues.caching import cached_page
 from issues.models import Issue, IssuePDF, Periodical
+from issues.subscriptions.access import pdf_access
+from issues.subscriptions.delivery import protected_file_response, stamped_copy
+from issues.subscriptions.models import Download
+from issues.subscriptions.views import how_to_subscribe
 
 
 def visible_issues(request):
@@ -82,13 +89,38 @@ def issue_json_ld(request, issue, periodical):
 
 
 def issue_pdf(request, year, number):
-    """The issue's screen PDF (subscriber-only access arrives with the subscriptions feature)."""
+    """The issue's screen PDF for staff, active subscribers and readers on a subscribing institution's network.
+
+    Anonymous readers are sent to sign in; signed-in readers without access learn how to
+    subscribe (403). Every download is logged.
+    """
     issue = get_object_or_404(visible_issues(request), year=year, number=number)
+    access = pdf_access(request)
+    if access is None:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return how_to_subscribe(request, status=403)
     record = screen_pdf(issue)
     if record is None or not record.path.is_file():
-        raise Http404
-    filename = f"{Periodical.load().name}{issue.issue_line}.pdf"
-    return FileResponse(record.path.open("rb"), content_type="application/pdf", filename=filename)
+        raise Http404(_("本期 PDF 正在生成，请稍后再试。"))
+    path, etag = record.path, record.build_key
+    if settings.PDF_STAMPING and access.stamp_for is not None:
+        line = access.stamp_for.stamp_line
+        path = stamped_copy(record, line)
+        etag += "-" + path.stem
+    response = protected_file_response(
+        request,
+        path,
+        filename=f"{Periodical.load().name}{issue.issue_line}.pdf",
+        ascii_filename=f"{issue.key}.pdf",
+        etag=etag,
+        last_modified=record.built_at,
+    )
+    if request.method == "GET" and response.status_code == 200:
+        Download.objects.create(
+            issue=issue, user=access.user, institution=access.institution, ip=request.META.get("REMOTE_ADDR") or None
+        )
+    return response
 
 
 def robots_txt(request):

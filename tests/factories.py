@@ -3,10 +3,13 @@
 import datetime
 import io
 
+from django.contrib.auth import get_user_model
+from django.utils import timezone
 from PIL import Image
 
 from articles.models import Article, Authorship, Contributor
 from issues.models import Issue, MastheadLine, Section
+from issues.subscriptions.models import Institution, IPRange, Subscriber, Subscription
 
 
 def make_section(*, name="特别报道", parent=None, position=0):
@@ -53,3 +56,35 @@ def image_bytes(*, format="PNG", size=(60, 40), color=(20, 90, 130)):
     out = io.BytesIO()
     Image.new("RGB", size, color).save(out, format=format)
     return out.getvalue()
+
+
+def make_subscriber(
+    *, name="李明", organisation="南滨市商务局", email="liming@example.cn", password="pw-reader-2017", **fields
+):
+    """A confirmed reader's account, without any subscription."""
+    user = get_user_model().objects.create_user(username=email.lower(), email=email, password=password)
+    return Subscriber.objects.create(
+        user=user,
+        name=name,
+        organisation=organisation,
+        email_confirmed_at=datetime.datetime.now(datetime.UTC),
+        **fields,
+    )
+
+
+def make_subscription(*, subscriber, status=Subscription.Status.APPROVED, starts_in_days=-30, days=365):
+    """A subscription starting `starts_in_days` from today and lasting `days` days."""
+    starts_on = timezone.localdate() + datetime.timedelta(days=starts_in_days)
+    return Subscription.objects.create(
+        subscriber=subscriber, status=status, starts_on=starts_on, ends_on=starts_on + datetime.timedelta(days=days - 1)
+    )
+
+
+def make_institution(*, name="南滨市图书馆", cidrs=("203.0.113.0/24",), starts_in_days=-30, days=365):
+    starts_on = timezone.localdate() + datetime.timedelta(days=starts_in_days)
+    institution = Institution.objects.create(
+        name=name, starts_on=starts_on, ends_on=starts_on + datetime.timedelta(days=days - 1)
+    )
+    for cidr in cidrs:
+        IPRange.objects.create(institution=institution, cidr=cidr)
+    return institution

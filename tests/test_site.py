@@ -177,16 +177,6 @@ def test_wrong_slug_redirects_to_the_canonical_url(client):
     assert response.status_code == 301 and unquote(response["Location"]) == unquote(article.get_absolute_url())
 
 
-def test_pdf_download(client):
-    issue = published_issue()
-    assert client.get(reverse("issues:pdf", args=[2017, 1])).status_code == 404  # not built yet
-    with_pdf(issue)
-    response = client.get(reverse("issues:pdf", args=[2017, 1]))
-    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    assert "filename*=utf-8''" in response["Content-Disposition"]
-    assert b"".join(response.streaming_content) == b"%PDF-1.7"
-
-
 # Search ---------------------------------------------------------------------------------------
 
 

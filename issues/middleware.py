@@ -1,0 +1,28 @@
+import ipaddress
+
+from django.conf import settings
+from django.core.exceptions import MiddlewareNotUsed
+
+
+class ClientAddressMiddleware:
+    """Behind a reverse proxy, take the reader's address from the header the proxy sets.
+
+    Institutional access and the submission rate limit go by REMOTE_ADDR, which behind
+    nginx is the proxy's own address. With BULLETIN_CLIENT_IP_HEADER=X-Real-IP (nginx:
+    `proxy_set_header X-Real-IP $remote_addr;`) REMOTE_ADDR becomes the reader's. For
+    X-Forwarded-For the last entry is used: the one the trusted proxy appended.
+    """
+
+    def __init__(self, get_response):
+        if not settings.CLIENT_IP_HEADER:
+            raise MiddlewareNotUsed
+        self.get_response = get_response
+        self.meta_key = "HTTP_" + settings.CLIENT_IP_HEADER.upper().replace("-", "_")
+
+    def __call__(self, request):
+        address = request.META.get(self.meta_key, "").split(",")[-1].strip()
+        try:
+            request.META["REMOTE_ADDR"] = str(ipaddress.ip_address(address))
+        except ValueError:
+            pass  # no header (a direct request) or garbage: keep the connection's address
+        return self.get_response(request)

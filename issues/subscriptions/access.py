@@ -1,0 +1,45 @@
+"""Who may download an issue's PDF: staff, active subscribers, readers on an institution's network."""
+
+import ipaddress
+from dataclasses import dataclass
+
+from issues.subscriptions.models import Institution, IPRange, Subscriber, Subscription
+
+
+@dataclass(frozen=True)
+class PdfAccess:
+    """Why a request may have the PDF, and whose name a stamped copy carries (None: no stamp)."""
+
+    user: object = None
+    institution: Institution | None = None
+    stamp_for: Subscriber | Institution | None = None
+
+
+def pdf_access(request) -> PdfAccess | None:
+    """The grant for this request, or None if it may not download PDFs."""
+    user = request.user if request.user.is_authenticated else None
+    if user is not None and user.is_staff:
+        return PdfAccess(user=user)
+    if user is not None:
+        subscriber = Subscriber.objects.filter(user=user).first()
+        if subscriber and Subscription.objects.active().filter(subscriber=subscriber).exists():
+            return PdfAccess(user=user, stamp_for=subscriber)
+    institution = institution_for_address(request.META.get("REMOTE_ADDR"))
+    if institution is not None:
+        return PdfAccess(user=user, institution=institution, stamp_for=institution)
+    return None
+
+
+def institution_for_address(address) -> Institution | None:
+    """The active institution whose IP ranges include `address`, if any."""
+    try:
+        address = ipaddress.ip_address(address or "")
+    except ValueError:
+        return None
+    if address.version == 6 and address.ipv4_mapped:  # a dual-stack server's view of an IPv4 reader
+        address = address.ipv4_mapped
+    ranges = IPRange.objects.filter(institution__in=Institution.objects.active()).select_related("institution")
+    for ip_range in ranges:
+        if address in ip_range.network:
+            return ip_range.institution
+    return None

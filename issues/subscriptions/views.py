@@ -1,0 +1,171 @@
+"""Reader accounts: registration with e-mail confirmation, the subscription page, notice preferences."""
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model, login
+from django.contrib.auth import views as auth
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.encoding import force_str
+from django.utils.http import urlsafe_base64_decode
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from issues.models import Periodical
+from issues.subscriptions.forms import RegistrationForm, ResendConfirmationForm
+from issues.subscriptions.models import Subscriber
+from issues.subscriptions.services import (
+    confirmation_tokens,
+    registrations_rate_limited,
+    send_confirmation,
+    subscriber_confirm,
+    subscriber_from_unsubscribe_token,
+    subscriber_register,
+    subscription_request,
+)
+
+
+def register(request):
+    if request.user.is_authenticated:
+        return redirect("subscriptions:account")
+    form = RegistrationForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        ip = request.META.get("REMOTE_ADDR")
+        if form.is_spam:
+            return redirect("subscriptions:register_sent")
+        if registrations_rate_limited(ip):
+            messages.error(request, _("该网络在一小时内注册次数过多，请稍后再试。"))
+            status = 429
+        elif form.is_valid():
+            data = form.cleaned_data
+            subscriber_register(
+                name=data["name"],
+                organisation=data["organisation"],
+                email=data["email"],
+                password=data["password1"],
+                ip=ip,
+                site_url=request.build_absolute_uri("/"),
+            )
+            request.session["registered_email"] = data["email"]
+            return redirect("subscriptions:register_sent")
+    return render(request, "subscriptions/register.html", {"form": form}, status=status)
+
+
+def register_sent(request):
+    return render(request, "subscriptions/register_sent.html", {"email": request.session.get("registered_email")})
+
+
+def confirm(request, uidb64, token):
+    """The link in the registration e-mail: activates the account, signs the reader in."""
+    try:
+        user = get_user_model().objects.get(pk=force_str(urlsafe_base64_decode(uidb64)))
+    except (ValueError, TypeError, OverflowError, get_user_model().DoesNotExist):
+        user = None
+    subscriber = Subscriber.objects.filter(user=user).first() if user else None
+    if subscriber and user.is_active:
+        messages.info(request, _("您的邮箱已经确认过了，请登录。"))
+        return redirect("login")
+    if subscriber is None or not confirmation_tokens.check_token(user, token):
+        return render(request, "subscriptions/confirm_invalid.html", status=400)
+    subscription = subscriber_confirm(subscriber=subscriber)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    if subscription.is_active:
+        messages.success(request, _("邮箱已确认，订阅已开通。"))
+    else:
+        messages.success(request, _("邮箱已确认。您的订阅申请已提交，编辑部审核后会发邮件通知您。"))
+    return redirect("subscriptions:account")
+
+
+def resend_confirmation(request):
+    form = ResendConfirmationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        subscriber = Subscriber.objects.filter(
+            user__email__iexact=form.cleaned_data["email"], user__is_active=False
+        ).first()
+        if subscriber:
+            send_confirmation(subscriber=subscriber, site_url=request.build_absolute_uri("/"))
+        # The same answer either way, so the form does not reveal who has an account.
+        messages.success(request, _("如果该邮箱已注册且尚未确认，确认邮件已重新发出，请查收。"))
+        return redirect("subscriptions:resend_confirmation")
+    return render(request, "subscriptions/resend_confirmation.html", {"form": form})
+
+
+@login_required
+def account(request):
+    subscriber = Subscriber.objects.filter(user=request.user).first()
+    context = {"subscriber": subscriber}
+    if subscriber:
+        context |= {
+            "current": subscriber.current_subscription(),
+            "subscriptions": subscriber.subscriptions.all(),
+            "can_request": not subscriber.subscriptions.filter(status="pending").exists(),
+            "downloads": request.user.pdf_downloads.select_related("issue")[:10],
+        }
+    return render(request, "subscriptions/account.html", context)
+
+
+@login_required
+@require_POST
+def renew(request):
+    subscriber = Subscriber.objects.filter(user=request.user).first()
+    if subscriber is None:
+        messages.error(request, _("此账号没有订阅资料，请联系编辑部。"))
+        return redirect("subscriptions:account")
+    subscription = subscription_request(subscriber=subscriber)
+    if subscription.is_active:
+        messages.success(request, _("订阅已开通。"))
+    else:
+        messages.success(request, _("订阅申请已提交，编辑部审核后会发邮件通知您。"))
+    return redirect("subscriptions:account")
+
+
+@login_required
+@require_POST
+def notices(request):
+    wanted = request.POST.get("receives_notices") == "1"
+    updated = Subscriber.objects.filter(user=request.user).update(receives_notices=wanted)
+    if updated:
+        messages.success(request, _("已开启新刊邮件通知。") if wanted else _("已关闭新刊邮件通知。"))
+    return redirect("subscriptions:account")
+
+
+@csrf_exempt  # RFC 8058: mail programs POST here without a form; the signed token is the credential
+def unsubscribe(request, token):
+    """One click from a notice e-mail stops further notices (GET from the link, POST from mail programs)."""
+    subscriber = subscriber_from_unsubscribe_token(token)
+    if subscriber is None:
+        return render(request, "subscriptions/unsubscribe.html", {"invalid": True}, status=400)
+    if request.method in ("GET", "POST"):
+        Subscriber.objects.filter(pk=subscriber.pk).update(receives_notices=False)
+    return render(request, "subscriptions/unsubscribe.html", {"subscriber": subscriber, "token": token})
+
+
+@require_POST
+def resubscribe(request, token):
+    subscriber = subscriber_from_unsubscribe_token(token)
+    if subscriber is None:
+        return render(request, "subscriptions/unsubscribe.html", {"invalid": True}, status=400)
+    Subscriber.objects.filter(pk=subscriber.pk).update(receives_notices=True)
+    return render(request, "subscriptions/unsubscribe.html", {"subscriber": subscriber, "resubscribed": True})
+
+
+def how_to_subscribe(request, status=200):
+    """Who may download PDFs and how to become one; also the page a reader without access gets (403)."""
+    context = {"periodical": Periodical.load()}
+    if request.user.is_authenticated:
+        subscriber = Subscriber.objects.filter(user=request.user).first()
+        context |= {"subscriber": subscriber, "current": subscriber.current_subscription() if subscriber else None}
+    return render(request, "subscriptions/how_to_subscribe.html", context, status=status)
+
+
+class PasswordResetView(auth.PasswordResetView):
+    """Django's reset view, with the periodical's name in the e-mail rather than the host name."""
+
+    template_name = "accounts/password_reset_form.html"
+    email_template_name = "accounts/password_reset_email.txt"
+    subject_template_name = "accounts/password_reset_subject.txt"
+
+    def form_valid(self, form):
+        self.extra_email_context = {"site_name": Periodical.load().name}
+        return super().form_valid(form)
