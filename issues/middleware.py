@@ -1,7 +1,6 @@
 import ipaddress
 
 from django.conf import settings
-from django.core.exceptions import MiddlewareNotUsed
 
 
 class ClientAddressMiddleware:
@@ -14,13 +13,13 @@ class ClientAddressMiddleware:
     """
 
     def __init__(self, get_response):
-        if not settings.CLIENT_IP_HEADER:
-            raise MiddlewareNotUsed
         self.get_response = get_response
-        self.meta_key = "HTTP_" + settings.CLIENT_IP_HEADER.upper().replace("-", "_")
 
     def __call__(self, request):
-        address = request.META.get(self.meta_key, "").split(",")[-1].strip()
+        if not settings.CLIENT_IP_HEADER:
+            return self.get_response(request)
+        meta_key = "HTTP_" + settings.CLIENT_IP_HEADER.upper().replace("-", "_")
+        address = request.META.get(meta_key, "").split(",")[-1].strip()
         try:
             request.META["REMOTE_ADDR"] = str(ipaddress.ip_address(address))
         except ValueError:

@@ -114,7 +114,6 @@ def issue_pdf(request, year, number):
         filename=f"{Periodical.load().name}{issue.issue_line}.pdf",
         ascii_filename=f"{issue.key}.pdf",
         etag=etag,
-        last_modified=record.built_at,
     )
     if request.method == "GET" and response.status_code == 200:
         Download.objects.create(

@@ -68,14 +68,14 @@ def _overlay_pdf(line, width, height) -> bytes:
     return weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=ProjectFilesFetcher()).write_pdf()
 
 
-def protected_file_response(request, path: Path, *, filename: str, ascii_filename: str, etag: str, last_modified):
+def protected_file_response(request, path: Path, *, filename: str, ascii_filename: str, etag: str):
     """A download of a file under PROTECTED_ROOT; 304 when the reader's copy is current.
 
     With BULLETIN_PROTECTED_ACCEL_PREFIX set, nginx sends the file (X-Accel-Redirect to
     its `internal` location); otherwise Django streams it.
     """
-    timestamp = last_modified.timestamp() if last_modified else None
-    unchanged = get_conditional_response(request, etag=quote_etag(etag), last_modified=timestamp)
+    stat = path.stat()
+    unchanged = get_conditional_response(request, etag=quote_etag(etag), last_modified=int(stat.st_mtime))
     if unchanged is not None:
         return unchanged
     prefix = settings.PROTECTED_ACCEL_PREFIX
@@ -85,11 +85,10 @@ def protected_file_response(request, path: Path, *, filename: str, ascii_filenam
         response["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + quote(relative)
     else:
         response = FileResponse(path.open("rb"), content_type="application/pdf")
-    response["Content-Length"] = str(path.stat().st_size)
+    response["Content-Length"] = str(stat.st_size)
     response["Content-Disposition"] = content_disposition(filename, ascii_filename)
     response["ETag"] = quote_etag(etag)
-    if timestamp is not None:
-        response["Last-Modified"] = http_date(timestamp)
+    response["Last-Modified"] = http_date(stat.st_mtime)
     # The file is for this reader only: no shared cache may keep it, and browsers must ask again.
     response["Cache-Control"] = "private, no-cache"
     patch_vary_headers(response, ["Cookie"])

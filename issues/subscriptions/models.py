@@ -42,7 +42,12 @@ class Subscriber(models.Model):
     @property
     def stamp_line(self):
         """What a stamped PDF prints at the foot of each page for this reader."""
-        return gettext("仅供 %(who)s 使用") % {"who": self}
+        if self.organisation:
+            return gettext("仅供 %(name)s（%(organisation)s）使用") % {
+                "name": self.name,
+                "organisation": self.organisation,
+            }
+        return gettext("仅供 %(who)s 使用") % {"who": self.name}
 
     def current_subscription(self):
         """The active subscription, else the newest one (pending, expired, refused…), else None."""
