@@ -1,5 +1,5 @@
 from django.contrib import admin, messages
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from articles.models import Article
 from issues.models import Issue, IssuePDF, IssueStatusChange, MastheadLine, Periodical, Section
 from issues.services import issue_pdfs_enqueue, issue_transition
+from issues.subscriptions.models import Download
 from issues.workflow import TransitionNotAllowed
 
 
@@ -128,7 +129,7 @@ def transition_action(to, description):
 
 @admin.register(Issue)
 class IssueAdmin(admin.ModelAdmin):
-    list_display = ["issue_line", "title", "publication_date", "status", "article_count", "published_at"]
+    list_display = ["issue_line", "title", "publication_date", "status", "article_count", "published_at", "downloads"]
     list_filter = ["status", "year"]
     search_fields = ["title", "=year", "=total_number"]
     date_hierarchy = "publication_date"
@@ -152,11 +153,24 @@ class IssueAdmin(admin.ModelAdmin):
         issue_transition(issue=issue, to=to, by=by)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(article_count=Count("articles")).order_by("-year", "-number")
+        downloads = Download.objects.filter(issue=OuterRef("pk")).order_by().values("issue").annotate(n=Count("id"))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(article_count=Count("articles"), download_count=Subquery(downloads.values("n")))
+            .order_by("-year", "-number")
+        )
 
     @admin.display(description=_("文章数"), ordering="article_count")
     def article_count(self, issue):
         return issue.article_count
+
+    @admin.display(description=_("PDF 下载"), ordering="download_count")
+    def downloads(self, issue):
+        if not issue.download_count:
+            return 0
+        url = reverse("admin:subscriptions_download_changelist") + f"?issue__id__exact={issue.pk}"
+        return format_html('<a href="{}">{}</a>', url, issue.download_count)
 
     @admin.display(description=_("期次"), ordering="total_number")
     def issue_line(self, issue):

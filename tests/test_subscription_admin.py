@@ -211,3 +211,12 @@ def test_statistics_and_subscriber_list_make_a_fixed_number_of_queries(staff_cli
     ]:
         with django_assert_max_num_queries(most):
             assert staff_client.get(url).status_code == 200
+
+
+def test_the_issue_list_counts_downloads_and_links_to_them(staff_client, downloads):
+    first, second = downloads
+    html = staff_client.get(reverse("admin:issues_issue_changelist")).content.decode()
+    link = reverse("admin:subscriptions_download_changelist") + f"?issue__id__exact={first.pk}"
+    assert f'<a href="{link}">5</a>' in html
+    listed = staff_client.get(link).content.decode()
+    assert listed.count('<td class="field-who">') == 5

@@ -84,7 +84,12 @@ class EmailAuthenticationForm(AuthenticationForm):
             return super().clean()
         except ValidationError:
             # Django refuses unconfirmed (inactive) accounts as a wrong password; say what is really wrong.
-            users = get_user_model().objects.filter(username=self.cleaned_data.get("username"), is_active=False)
+            users = get_user_model().objects.filter(
+                username=self.cleaned_data.get("username"),
+                is_active=False,
+                subscriber__isnull=False,
+                subscriber__email_confirmed_at=None,  # not confirmed yet, rather than switched off by an editor
+            )
             user = users.first()
             if user and user.check_password(self.cleaned_data.get("password") or ""):
                 raise ValidationError(self.error_messages["inactive"], code="inactive") from None

@@ -91,15 +91,20 @@ def subscription_request(*, subscriber: Subscriber) -> Subscription:
     if pending:
         return pending
     today = timezone.localdate()
-    current = subscriber.subscriptions.active().order_by("-ends_on").first()
-    starts_on = current.ends_on + datetime.timedelta(days=1) if current else today
+    # The active subscription, or an approved renewal after it: the new period follows the last of them.
+    latest = (
+        subscriber.subscriptions.filter(status=Subscription.Status.APPROVED, ends_on__gte=today)
+        .order_by("-ends_on")
+        .first()
+    )
+    starts_on = latest.ends_on + datetime.timedelta(days=1) if latest else today
     subscription = Subscription.objects.create(
         subscriber=subscriber,
         starts_on=starts_on,
         ends_on=starts_on + datetime.timedelta(days=settings.SUBSCRIPTION_DAYS - 1),
     )
     if settings.SUBSCRIPTION_AUTO_APPROVE:
-        subscription_decide(subscription=subscription, approve=True, by=None, note="")
+        subscription = subscription_decide(subscription=subscription, approve=True, by=None, note="")
     return subscription
 
 

@@ -63,7 +63,8 @@ def confirm(request, uidb64, token):
     except (ValueError, TypeError, OverflowError, get_user_model().DoesNotExist):
         user = None
     subscriber = Subscriber.objects.filter(user=user).first() if user else None
-    if subscriber and user.is_active:
+    # Once confirmed, never again: an account an editor has since switched off must stay off.
+    if subscriber and (user.is_active or subscriber.email_confirmed_at):
         messages.info(request, _("您的邮箱已经确认过了，请登录。"))
         return redirect("login")
     if subscriber is None or not confirmation_tokens.check_token(user, token):
@@ -81,7 +82,7 @@ def resend_confirmation(request):
     form = ResendConfirmationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         subscriber = Subscriber.objects.filter(
-            user__email__iexact=form.cleaned_data["email"], user__is_active=False
+            user__email__iexact=form.cleaned_data["email"], user__is_active=False, email_confirmed_at=None
         ).first()
         if subscriber:
             send_confirmation(subscriber=subscriber, site_url=request.build_absolute_uri("/"))
