@@ -261,6 +261,7 @@ def test_sitemap_lists_published_pages_only_and_robots_points_to_it(client):
     assert draft.get_absolute_url() not in xml
     robots = client.get("/robots.txt").content.decode()
     assert "Sitemap: http://testserver/sitemap.xml" in robots and "Disallow: /admin/" in robots
+    assert "Disallow: /accounts/" in robots
 
 
 # Queries and caching ---------------------------------------------------------------------------

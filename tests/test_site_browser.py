@@ -14,13 +14,8 @@ from playwright.sync_api import expect
 
 from articles.models import Article
 from issues.models import Issue, Periodical
-from tests.browser import checked_page
+from tests.browser import DESKTOP, PHONE, check_focus_outline, check_reading_page, checked_page
 from tests.factories import image_bytes, make_article, make_contributor, make_issue, make_section
-
-PHONE = {"viewport": {"width": 375, "height": 740}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
-DESKTOP = {"viewport": {"width": 1280, "height": 900}}
-MIN_TEXT_CONTRAST = 4.5  # WCAG 2.2 AA, 1.4.3, normal-size text
-MIN_FOCUS_CONTRAST = 3.0  # WCAG 2.2 AA, 1.4.11, a focus indicator against what surrounds it
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -121,40 +116,6 @@ def publish_reading_issue():
     )
     make_article(issue=issue, section=data, title="未发布的跨境稿件", position=4, body="<p>跨境</p>")
     return issue, table_article
-
-
-def check_reading_page(page, response):
-    """What every page of the reading site promises, at whatever width the tab has."""
-    assert response.status == 200, response.url
-    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
-
-    expect(page.get_by_role("heading", level=1)).to_have_count(1)
-    expect(page.locator("h1:visible")).to_have_count(1)
-    expect(page.get_by_role("banner")).to_have_count(1)
-    expect(page.get_by_role("navigation", name="主导航")).to_be_visible()
-    expect(page.get_by_role("main")).to_have_count(1)
-    expect(page.get_by_role("contentinfo")).to_have_count(1)
-    expect(page.get_by_role("contentinfo")).to_contain_text("乡村观察")
-
-    images = page.locator("img")
-    for index in range(images.count()):
-        image = images.nth(index)
-        assert (image.get_attribute("alt") or "").strip(), f"<img src={image.get_attribute('src')}> has no alt text"
-        image.scroll_into_view_if_needed()  # covers in the issue list load lazily
-        assert image.evaluate("img => img.decode().then(() => img.naturalWidth, () => 0)"), image.get_attribute("src")
-    page.evaluate("window.scrollTo(0, 0)")
-
-    # On a phone Chromium widens the layout viewport to fit content that is too wide, so
-    # innerWidth alone would hide the overflow: compare with the screen's own width too.
-    width = page.viewport_size["width"]
-    overflow = page.evaluate(PAGE_OVERFLOW_JS, width)
-    assert overflow["scrollWidth"] <= min(overflow["innerWidth"], width) + 1, (
-        f"The page is wider than the screen: {overflow}"
-    )
-
-    contrast = page.evaluate(TEXT_CONTRAST_JS, MIN_TEXT_CONTRAST)
-    assert contrast["checked"]["a"] > 0 and contrast["checked"]["text"] > 0, contrast["checked"]
-    assert not contrast["failures"], "Text below 4.5:1 contrast:\n" + "\n".join(map(str, contrast["failures"]))
 
 
 def test_home_page_shows_the_latest_issue_and_its_contents(page):
@@ -282,114 +243,3 @@ def test_keyboard_reader_skips_to_the_content_and_sees_where_the_focus_is(page):
     page.keyboard.press("Tab")
     expect(page.get_by_role("main").get_by_role("link", name="跨境电商的县域样本")).to_be_focused()
     check_focus_outline(page)
-
-
-def check_focus_outline(page):
-    """The focused element shows an outline that stands out from the background behind it."""
-    focus = page.evaluate(FOCUS_OUTLINE_JS)
-    assert focus["style"] != "none" and focus["width"] >= 2, focus
-    assert focus["contrast"] >= MIN_FOCUS_CONTRAST, focus
-
-
-# Colour arithmetic of WCAG 2.2 (relative luminance, contrast ratio), run in the page.
-COLOUR_JS = """
-const parse = (css) => {
-  const parts = css.match(/[\\d.]+/g).map(Number);
-  return {r: parts[0], g: parts[1], b: parts[2], a: parts.length > 3 ? parts[3] : 1};
-};
-const over = (top, below) => ({
-  r: top.r * top.a + below.r * (1 - top.a),
-  g: top.g * top.a + below.g * (1 - top.a),
-  b: top.b * top.a + below.b * (1 - top.a),
-  a: 1,
-});
-const backgroundOf = (element) => {
-  const layers = [];
-  for (let node = element; node; node = node.parentElement) {
-    const colour = parse(getComputedStyle(node).backgroundColor);
-    if (colour.a > 0) layers.push(colour);
-    if (colour.a === 1) break;
-  }
-  return layers.reverse().reduce((below, top) => over(top, below), {r: 255, g: 255, b: 255, a: 1});
-};
-const luminance = ({r, g, b}) => {
-  const [R, G, B] = [r, g, b].map((v) => {
-    v /= 255;
-    return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
-  });
-  return 0.2126 * R + 0.7152 * G + 0.0722 * B;
-};
-const contrast = (one, other) => {
-  const [light, dark] = [luminance(one), luminance(other)].sort((x, y) => y - x);
-  return (light + 0.05) / (dark + 0.05);
-};
-"""
-
-TEXT_CONTRAST_JS = (
-    "(minimum) => {"
-    + COLOUR_JS
-    + """
-  const checked = {a: 0, text: 0, control: 0};
-  const failures = [];
-  const ownText = (element) =>
-    [...element.childNodes].some((node) => node.nodeType === Node.TEXT_NODE && node.textContent.trim());
-  for (const element of document.body.querySelectorAll("*")) {
-    const control = element.matches("input, select, button") && (element.value || element.textContent).trim();
-    if (!control && !ownText(element)) continue;
-    const style = getComputedStyle(element);
-    const rect = element.getBoundingClientRect();
-    if (style.visibility !== "visible" || rect.width <= 1 || rect.height <= 1) continue;
-    const background = backgroundOf(element);
-    const ratio = contrast(over(parse(style.color), background), background);
-    checked[element.tagName === "A" ? "a" : control ? "control" : "text"] += 1;
-    if (ratio < minimum) {
-      failures.push({
-        element: element.tagName.toLowerCase() + (element.className ? "." + element.className : ""),
-        text: (element.value || element.textContent).trim().slice(0, 20),
-        color: style.color,
-        background: `rgb(${background.r}, ${background.g}, ${background.b})`,
-        ratio: Math.round(ratio * 100) / 100,
-      });
-    }
-  }
-  return {checked, failures};
-}"""
-)
-
-FOCUS_OUTLINE_JS = (
-    "() => {"
-    + COLOUR_JS
-    + """
-  const element = document.activeElement;
-  const style = getComputedStyle(element);
-  return {
-    element: element.tagName.toLowerCase() + (element.className ? "." + element.className : ""),
-    style: style.outlineStyle,
-    width: parseFloat(style.outlineWidth),
-    colour: style.outlineColor,
-    contrast: Math.round(contrast(parse(style.outlineColor), backgroundOf(element.parentElement)) * 100) / 100,
-  };
-}"""
-)
-
-PAGE_OVERFLOW_JS = """(width) => {
-  // What sticks out past the screen's right edge: element boxes, and text that cannot wrap.
-  const past = (rect) => rect.width > 0 && rect.right > width + 1;
-  const culprits = [...document.body.querySelectorAll("*")]
-    .filter((element) => past(element.getBoundingClientRect()))
-    .map((element) => element.tagName.toLowerCase() + (element.className ? "." + element.className : ""));
-  const texts = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-  while (texts.nextNode()) {
-    const range = document.createRange();
-    range.selectNodeContents(texts.currentNode);
-    const parent = texts.currentNode.parentElement;
-    if (past(range.getBoundingClientRect())) {
-      culprits.push(`text in ${parent.tagName.toLowerCase()}.${parent.className}: ${texts.currentNode.textContent.trim().slice(-40)}`);
-    }
-  }
-  return {
-    scrollWidth: document.documentElement.scrollWidth,
-    innerWidth: window.innerWidth,
-    culprits: culprits.slice(0, 5),
-  };
-}"""
