@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from articles.models import Article
 from issues.models import Issue, IssuePDF, IssueStatusChange, MastheadLine, Periodical, Section
-from issues.services import issue_pdfs_enqueue, issue_transition
+from issues.services import issue_notices_enqueue, issue_pdfs_enqueue, issue_transition
 from issues.subscriptions.models import Download
 from issues.workflow import TransitionNotAllowed
 
@@ -147,6 +147,7 @@ class IssueAdmin(admin.ModelAdmin):
         transition_action(Issue.Status.PUBLISHED, _("发布")),
         transition_action(Issue.Status.DRAFT, _("退回草稿")),
         "build_pdfs",
+        "send_notices",
     ]
 
     def transition(self, issue, *, to, by):
@@ -212,6 +213,16 @@ class IssueAdmin(admin.ModelAdmin):
         for issue in queryset:
             issue_pdfs_enqueue(issue=issue)
         self.message_user(request, _("已安排生成 %(count)d 期的 PDF。") % {"count": len(queryset)}, messages.SUCCESS)
+
+    @admin.action(description=_("补发新刊通知（只发给尚未收到的订阅用户）"), permissions=["change"])
+    def send_notices(self, request, queryset):
+        published = [issue for issue in queryset if issue.is_published]
+        for issue in published:
+            issue_notices_enqueue(issue=issue)
+        if published:
+            self.message_user(request, _("已安排发送 %(count)d 期的新刊通知。") % {"count": len(published)})
+        if len(published) < len(queryset):
+            self.message_user(request, _("未发布的期不发送新刊通知。"), messages.WARNING)
 
     @admin.display(description=_("排版结果"))
     def pdf_builds(self, issue):

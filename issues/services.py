@@ -29,14 +29,15 @@ def issue_transition(*, issue: Issue, to: str, by=None, comment: str = "") -> Is
         for article in issue.articles.filter(status=Article.Status.READY):
             article_transition(article=article, to=Article.Status.PUBLISHED, by=by, comment=_("随本期发布"))
         issue_pdfs_enqueue(issue=issue)
-        _notices_enqueue(issue)
+        issue_notices_enqueue(issue=issue)
     elif was_published:
         for article in issue.articles.filter(status=Article.Status.PUBLISHED):
             article_transition(article=article, to=Article.Status.READY, by=by, comment=_("本期撤回发布"))
     return issue
 
 
-def _notices_enqueue(issue):
+def issue_notices_enqueue(*, issue: Issue) -> None:
+    """Queue the new-issue e-mails to subscribers not yet told, once the current transaction commits."""
     transaction.on_commit(lambda: send_publication_notices.enqueue(issue_id=issue.pk))
 
 

@@ -142,3 +142,22 @@ def test_a_tampered_unsubscribe_link_changes_nothing(client):
     response = client.get(link.rstrip("/") + "tampered/")
     assert response.status_code == 400 and "退订链接无效" in response.content.decode()
     assert Subscriber.objects.get(pk=subscriber.pk).receives_notices
+
+
+def test_editors_can_send_the_notices_again_and_only_those_not_told_get_one(
+    staff_client, django_capture_on_commit_callbacks
+):
+    subscribers(1)
+    issue = make_issue(status=Issue.Status.PUBLISHED)
+    draft = make_issue(number=2)
+    publication_notices_send(issue=issue)
+    make_subscription(subscriber=make_subscriber(name="新读者", email="late@example.cn"))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            reverse("admin:issues_issue_changelist"),
+            {"action": "send_notices", "_selected_action": [issue.pk, draft.pk]},
+            follow=True,
+        )
+    html = response.content.decode()
+    assert "已安排发送 1 期的新刊通知" in html and "未发布的期不发送新刊通知" in html
+    assert recipients() == ["late@example.cn", "reader0@example.cn"] and len(mail.outbox) == 2
