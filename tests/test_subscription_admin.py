@@ -220,3 +220,13 @@ def test_the_issue_list_counts_downloads_and_links_to_them(staff_client, downloa
     assert f'<a href="{link}">5</a>' in html
     listed = staff_client.get(link).content.decode()
     assert listed.count('<td class="field-who">') == 5
+
+
+def test_the_active_filter_lists_only_approved_current_subscriptions(staff_client):
+    active = make_subscription(subscriber=make_subscriber(name="有效读者", email="a@example.cn"))
+    make_subscription(subscriber=make_subscriber(name="待审读者", email="b@example.cn"), status="pending")
+    make_subscription(subscriber=make_subscriber(name="过期读者", email="c@example.cn"), starts_in_days=-800)
+    html = staff_client.get(reverse("admin:subscriptions_subscription_changelist") + "?active=yes").content.decode()
+    assert str(active.subscriber) in html and "待审读者" not in html and "过期读者" not in html
+    html = staff_client.get(reverse("admin:subscriptions_subscription_changelist") + "?active=expired").content.decode()
+    assert "过期读者" in html and "有效读者" not in html

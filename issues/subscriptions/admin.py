@@ -28,7 +28,7 @@ class ActiveFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         today = timezone.localdate()
         if self.value() == "yes":
-            return queryset.filter(starts_on__lte=today, ends_on__gte=today)
+            return queryset.active(on=today)  # for subscriptions: approved ones only
         if self.value() == "expired":
             return queryset.filter(ends_on__lt=today)
         if self.value() == "future":

@@ -1,7 +1,6 @@
 """Registering readers, subscription requests and decisions, and the publication notices."""
 
 import datetime
-import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -19,8 +18,6 @@ from django.utils.translation import gettext as _
 from issues.models import Issue, Periodical
 from issues.subscriptions.models import PublicationNotice, Subscriber, Subscription
 from issues.workflow import TransitionNotAllowed
-
-logger = logging.getLogger(__name__)
 
 REGISTRATION_LIMIT = 5  # accounts per IP address
 REGISTRATION_WINDOW = datetime.timedelta(hours=1)

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth
 from django.contrib.auth.decorators import login_required
+from django.db import IntegrityError
 from django.shortcuts import redirect, render
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
@@ -39,16 +40,20 @@ def register(request):
             status = 429
         elif form.is_valid():
             data = form.cleaned_data
-            subscriber_register(
-                name=data["name"],
-                organisation=data["organisation"],
-                email=data["email"],
-                password=data["password1"],
-                ip=ip,
-                site_url=request.build_absolute_uri("/"),
-            )
-            request.session["registered_email"] = data["email"]
-            return redirect("subscriptions:register_sent")
+            try:
+                subscriber_register(
+                    name=data["name"],
+                    organisation=data["organisation"],
+                    email=data["email"],
+                    password=data["password1"],
+                    ip=ip,
+                    site_url=request.build_absolute_uri("/"),
+                )
+            except IntegrityError:  # the same address registered a moment ago, by a double click
+                form.add_error("email", _("该邮箱已经注册。"))
+            else:
+                request.session["registered_email"] = data["email"]
+                return redirect("subscriptions:register_sent")
     return render(request, "subscriptions/register.html", {"form": form}, status=status)
 
 
