@@ -139,6 +139,7 @@ class InstitutionAdmin(admin.ModelAdmin):
     list_display = ["name", "contact", "starts_on", "ends_on", "ip_ranges_list", "downloads"]
     list_filter = [ActiveFilter]
     search_fields = ["name", "contact", "ip_ranges__cidr"]
+    fields = ["name", "contact", "contact_email", "starts_on", "ends_on", "note"]
     inlines = [IPRangeInline]
 
     def get_queryset(self, request):

@@ -55,14 +55,37 @@ class Subscriber(models.Model):
         return subscriptions.active().order_by("-ends_on").first() or subscriptions.order_by("-requested_at").first()
 
 
-class SubscriptionQuerySet(models.QuerySet):
+class PeriodQuerySet(models.QuerySet):
+    def current(self, on=None):
+        """Rows whose period includes `on` (today by default)."""
+        on = on or timezone.localdate()
+        return self.filter(starts_on__lte=on, ends_on__gte=on)
+
+
+class AccessPeriod(models.Model):
+    """From when to when someone may download PDFs (both days included)."""
+
+    starts_on = models.DateField(_("起始日期"))
+    ends_on = models.DateField(_("截止日期"))
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="%(class)s_ends_after_start")
+        ]
+
+    def clean(self):
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": gettext("截止日期不能早于起始日期。")})
+
+
+class SubscriptionQuerySet(PeriodQuerySet):
     def active(self, on=None):
         """Approved subscriptions whose dates include `on` (today by default)."""
-        on = on or timezone.localdate()
-        return self.filter(status=Subscription.Status.APPROVED, starts_on__lte=on, ends_on__gte=on)
+        return self.current(on).filter(status=Subscription.Status.APPROVED)
 
 
-class Subscription(models.Model):
+class Subscription(AccessPeriod):
     """A period during which a subscriber may download every published issue's PDF."""
 
     class Status(models.TextChoices):
@@ -73,8 +96,6 @@ class Subscription(models.Model):
     subscriber = models.ForeignKey(
         Subscriber, verbose_name=_("订阅用户"), on_delete=models.CASCADE, related_name="subscriptions"
     )
-    starts_on = models.DateField(_("起始日期"))
-    ends_on = models.DateField(_("截止日期"))
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
     requested_at = models.DateTimeField(_("申请时间"), default=timezone.now, editable=False)
     decided_by = models.ForeignKey(
@@ -91,20 +112,13 @@ class Subscription(models.Model):
 
     objects = SubscriptionQuerySet.as_manager()
 
-    class Meta:
+    class Meta(AccessPeriod.Meta):
         verbose_name = _("订阅")
         verbose_name_plural = _("订阅")
         ordering = ["-requested_at"]
-        constraints = [
-            models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="subscription_ends_after_start")
-        ]
 
     def __str__(self):
         return f"{self.subscriber} {self.starts_on:%Y-%m-%d}—{self.ends_on:%Y-%m-%d}"
-
-    def clean(self):
-        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
-            raise ValidationError({"ends_on": gettext("截止日期不能早于起始日期。")})
 
     @property
     def is_active(self):
@@ -141,38 +155,28 @@ def validate_cidr(value):
     raise ValidationError(_("“%(value)s”含有主机位，应写成 %(network)s。"), params={"value": value, "network": network})
 
 
-class InstitutionQuerySet(models.QuerySet):
+class InstitutionQuerySet(PeriodQuerySet):
     def active(self, on=None):
-        on = on or timezone.localdate()
-        return self.filter(starts_on__lte=on, ends_on__gte=on)
+        return self.current(on)
 
 
-class Institution(models.Model):
+class Institution(AccessPeriod):
     """An organisation (a library, a government office) whose network may download without accounts."""
 
     name = models.CharField(_("机构名称"), max_length=100, unique=True)
     contact = models.CharField(_("联系人"), max_length=100, blank=True)
     contact_email = models.EmailField(_("联系邮箱"), blank=True)
-    starts_on = models.DateField(_("起始日期"))
-    ends_on = models.DateField(_("截止日期"))
     note = models.CharField(_("备注"), max_length=500, blank=True)
 
     objects = InstitutionQuerySet.as_manager()
 
-    class Meta:
+    class Meta(AccessPeriod.Meta):
         verbose_name = _("机构订阅")
         verbose_name_plural = _("机构订阅")
         ordering = ["name"]
-        constraints = [
-            models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="institution_ends_after_start")
-        ]
 
     def __str__(self):
         return self.name
-
-    def clean(self):
-        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
-            raise ValidationError({"ends_on": gettext("截止日期不能早于起始日期。")})
 
     @property
     def stamp_line(self):
