@@ -6,15 +6,14 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from articles.models import Article, Authorship, Contributor
 from articles.submissions import manuscripts
 from articles.submissions.models import Manuscript, Submission, SubmissionEvent
+from issues.mail import templated_email
 from issues.models import Periodical
 from issues.workflow import TransitionNotAllowed
 
@@ -148,6 +147,4 @@ def _mail(submission, template, *, message=""):
     periodical = Periodical.load()
     status_url = settings.SITE_URL.rstrip("/") + submission.get_status_url()
     context = {"submission": submission, "periodical": periodical, "message": message, "status_url": status_url}
-    subject = render_to_string(f"submissions/email/{template}_subject.txt", context).strip()
-    body = render_to_string(f"submissions/email/{template}.txt", context)
-    send_mail(subject, body, None, [submission.email])
+    templated_email(f"submissions/email/{template}", context, to=[submission.email]).send()

@@ -6,15 +6,15 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core import signing
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import get_connection
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from issues.mail import templated_email
 from issues.models import Issue, Periodical
 from issues.subscriptions.models import PublicationNotice, Subscriber, Subscription
 from issues.workflow import TransitionNotAllowed
@@ -202,9 +202,9 @@ def _notice_message(subscriber, issue, periodical, site_url):
         "pdf_url": site_url + reverse("issues:pdf", args=[issue.year, issue.number]),
         "unsubscribe_url": unsubscribe_url,
     }
-    return EmailMessage(
-        subject=render_to_string("subscriptions/email/notice_subject.txt", context).strip(),
-        body=render_to_string("subscriptions/email/notice.txt", context),
+    return templated_email(
+        "subscriptions/email/notice",
+        context,
         to=[subscriber.email],
         # RFC 2369 / RFC 8058: mail programs show an unsubscribe button that POSTs to this URL.
         headers={"List-Unsubscribe": f"<{unsubscribe_url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
@@ -213,6 +213,4 @@ def _notice_message(subscriber, issue, periodical, site_url):
 
 def _mail(subscriber, template, **context):
     context |= {"subscriber": subscriber, "periodical": Periodical.load(), "site_url": settings.SITE_URL.rstrip("/")}
-    subject = render_to_string(f"subscriptions/email/{template}_subject.txt", context).strip()
-    body = render_to_string(f"subscriptions/email/{template}.txt", context)
-    EmailMessage(subject=subject, body=body, to=[subscriber.email]).send()
+    templated_email(f"subscriptions/email/{template}", context, to=[subscriber.email]).send()
