@@ -415,14 +415,14 @@ ERROR_CASES = {
             "issue.toml": manifest(articles=[{**VALID_ARTICLE, "body": "articles/01.docx"}]),
             "articles/01.docx": b"PK\x03\x04 broken",
         },
-        r"articles/01\.docx：articles\[1\]\.body：无法读取 Word 文档（.*）。请确认是 \.docx 格式。",
+        r"articles/01\.docx：articles\[1\]\.body：文件已损坏，无法作为 Word（\.docx）文档读取。.*",
     ),
     "docx with a broken picture": (
         {
             "issue.toml": manifest(articles=[{**VALID_ARTICLE, "body": "articles/01.docx"}]),
             "articles/01.docx": docx_bytes(picture=b"not a picture"),
         },
-        r"articles/01\.docx：图片 01-1\.png：无法识别的图片文件。",
+        r"articles/01\.docx：articles\[1\]\.body：第 1 张图片无法使用：无法识别的图片文件。.*",
     ),
     "cover missing": ({"issue.toml": manifest(cover="cover.jpg")}, r"cover\.jpg：cover：文件不存在。"),
     "cover not an image": (

@@ -4,7 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from articles.submissions import manuscripts
+from articles import word
 from articles.submissions.models import Submission
 from issues.models import Periodical
 
@@ -18,12 +18,12 @@ class ManuscriptField(forms.FileField):
         upload = super().clean(data, initial)
         if upload is None:
             return upload
-        if upload.size > manuscripts.MAX_UPLOAD_BYTES:
+        if upload.size > word.MAX_UPLOAD_BYTES:
             raise ValidationError(_("文件过大：上限为 10 MB。"))
         content = upload.read()
         try:
-            upload.inspected = manuscripts.inspect_manuscript(content)
-        except manuscripts.ManuscriptError as error:
+            upload.inspected = word.inspect_docx(content)
+        except word.WordError as error:
             raise ValidationError(str(error))
         upload.content = content
         limit = Periodical.load().manuscript_char_limit

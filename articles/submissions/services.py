@@ -10,8 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from articles import word
 from articles.models import Article, Authorship, Contributor
-from articles.submissions import manuscripts
 from articles.submissions.models import Manuscript, Submission, SubmissionEvent
 from issues.mail import templated_email
 from issues.models import Periodical
@@ -89,7 +89,7 @@ def submission_accept(*, submission: Submission, editor, section, message: str =
     with _files_removed_on_failure() as written, transaction.atomic():
         submission = submission_transition(submission=submission, to=S.ACCEPTED, by=editor, message=message)
         folder = f"articles/images/submission-{submission.pk}-{secrets.token_hex(4)}"
-        body, images = manuscripts.manuscript_html(submission.manuscript.file.read(), image_folder=folder)
+        body, images = word.docx_html(submission.manuscript.file.read(), image_folder=folder)
         for name, data in images.items():
             written.append((default_storage, default_storage.save(name, ContentFile(data))))
         body = _media_urls(body, images)

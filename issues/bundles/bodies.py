@@ -1,17 +1,16 @@
 """Turning a bundle's article bodies (.md, .html, .docx) into sanitised HTML."""
 
-import io
 import posixpath
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
-import mammoth
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 from markdown_it import MarkdownIt
 
+from articles import word
 from articles.sanitize import sanitize_html
 from issues.bundles.errors import BundleError
 from issues.bundles.files import BundleFiles, normalize
@@ -98,18 +97,14 @@ def convert_body(files: BundleFiles, path: str, images: ImageStore) -> str:
 
 
 def _docx_to_html(data: bytes, path: str, docx_images: dict) -> str:
+    """The HTML of a .docx body through the guarded converter; its images go into `docx_images`."""
     stem = posixpath.splitext(posixpath.basename(path))[0]
-
-    def convert_image(image):
-        with image.open() as stream:
-            content = stream.read()
-        extension = (image.content_type or "image/png").split("/")[-1].replace("jpeg", "jpg")
-        name = f"{stem}-{len(docx_images) + 1}.{extension}"
-        docx_images[name] = content
-        return {"src": name}
-
     try:
-        result = mammoth.convert_to_html(io.BytesIO(data), convert_image=mammoth.images.img_element(convert_image))
-    except Exception as exc:  # mammoth raises zip, XML and key errors for damaged files.
-        raise BundleError(_("无法读取 Word 文档（%(error)s）。请确认是 .docx 格式。") % {"error": exc}, path=path)
-    return result.value
+        html, images = word.docx_html(data, image_folder=stem, max_bytes=word.MAX_UNCOMPRESSED_BYTES)
+    except word.WordError as error:
+        raise BundleError(str(error), path=path)
+    for name, content in images.items():  # "05/1.png" is stored as "05-1.png", as before
+        flat = name.replace("/", "-")
+        docx_images[flat] = content
+        html = html.replace(f'src="{name}"', f'src="{flat}"')
+    return html

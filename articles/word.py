@@ -1,6 +1,7 @@
-"""Checking and reading authors' Word (.docx) manuscripts.
+"""The one guarded Word (.docx) converter: manuscripts uploaded by authors, accepted
+manuscripts turned into articles, and .docx bodies of issue bundles all go through it.
 
-An upload is judged by its content, never by its name: old Word/WPS files, PDFs, programs,
+A file is judged by its content, never by its name: old Word/WPS files, PDFs, programs,
 damaged zips, macro-enabled documents and zip bombs are refused with a message the author
 can act on. The zip is never decompressed blindly: declared sizes are checked first, and
 then every member is streamed in bounded chunks, so damage (a checksum, a broken XML part)
@@ -57,38 +58,42 @@ _PREFIXES = {  # namespace -> the prefix this module matches on (transitional an
 _DAMAGED_ZIP = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, RuntimeError)
 
 
-class ManuscriptError(Exception):
-    """Why an upload cannot be used as a manuscript, in words for its author."""
+class WordError(Exception):
+    """Why a file cannot be used as a Word document, in words for its author or editor."""
 
 
 @dataclass(frozen=True)
-class Manuscript:
-    """What an accepted upload says: its body text and how many characters it has."""
+class WordText:
+    """What a checked .docx says: its body text and how many characters it has."""
 
     char_count: int  # non-whitespace characters of the body, tables included
     text: str  # paragraphs and table cells on separate lines, blank ones left out
 
 
-def inspect_manuscript(data: bytes) -> Manuscript:
-    """The text and character count of a .docx, or ManuscriptError saying why it is not one."""
-    with _opened_docx(data) as (archive, main_part):
+def inspect_docx(data: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES) -> WordText:
+    """The text and character count of a .docx, or WordError saying why it is not one."""
+    with _opened_docx(data, max_bytes) as (archive, main_part):
         xml_budget = _XmlBudget()
         text = _body_text(xml_budget.spend(_bounded_chunks(archive, main_part)))
         for info in archive.infolist():
             if info is not main_part and not info.is_dir():
                 _check_readable(archive, info, xml_budget)
-    return Manuscript(char_count=len("".join(text.split())), text=text)
+    return WordText(char_count=len("".join(text.split())), text=text)
 
 
-def manuscript_html(data: bytes, *, image_folder: str | None) -> tuple[str, dict[str, bytes]]:
+def docx_html(
+    data: bytes, *, image_folder: str | None, max_bytes: int = MAX_UPLOAD_BYTES
+) -> tuple[str, dict[str, bytes]]:
     """The sanitised HTML of a .docx and its images as {storage name: bytes}.
 
     Headings, lists and tables follow mammoth's default style map (“Heading 1” → h1 …).
     With `image_folder` None the images are left out (a preview); otherwise each is checked
-    with `web_image` and named `{image_folder}/{n}.{ext}`, and its <img src> is exactly
+    with `web_image` and named `{image_folder}/{n}.{ext}` (`{n}.{ext}` for ""), and its <img src> is exactly
     that name, which the caller swaps for a media URL once the file is stored.
     """
-    inspect_manuscript(data)  # every guard runs before mammoth, which reads the zip without limits of its own
+    inspect_docx(
+        data, max_bytes=max_bytes
+    )  # every guard runs before mammoth, which reads the zip without limits of its own
     images: dict[str, bytes] = {}
     names_by_content: dict[bytes, str] = {}  # a picture pasted twice is stored once
     position = 0
@@ -100,21 +105,21 @@ def manuscript_html(data: bytes, *, image_folder: str | None) -> tuple[str, dict
             with image.open() as stream:
                 content = stream.read()
         except InvalidFileReferenceError:
-            raise ManuscriptError(
+            raise WordError(
                 _("第 %(n)d 张图片只是链接到了作者电脑上的文件，没有嵌入文档。请在 Word 中插入图片本身后再上传。")
                 % {"n": position}
             )
         except _DAMAGED_ZIP + (KeyError,):  # KeyError: the relationship points at a missing part
-            raise ManuscriptError(_("第 %(n)d 张图片已损坏。") % {"n": position})
+            raise WordError(_("第 %(n)d 张图片已损坏。") % {"n": position})
         if content not in names_by_content:
             try:
                 file_name, converted = web_image(content, str(len(images) + 1))
             except ValidationError as error:
-                raise ManuscriptError(
+                raise WordError(
                     _("第 %(n)d 张图片无法使用：%(error)s请在 Word 中换成 PNG 或 JPEG 图片后再上传。")
                     % {"n": position, "error": " ".join(error.messages)}
                 )
-            names_by_content[content] = f"{image_folder.rstrip('/')}/{file_name}"
+            names_by_content[content] = f"{image_folder.rstrip('/')}/{file_name}" if image_folder else file_name
             images[names_by_content[content]] = converted
         return {"src": names_by_content[content]}
 
@@ -122,12 +127,10 @@ def manuscript_html(data: bytes, *, image_folder: str | None) -> tuple[str, dict
     convert_image = mammoth.images.img_element(image_src) if image_folder is not None else lambda image: []
     try:
         result = mammoth.convert_to_html(io.BytesIO(data), convert_image=convert_image)
-    except ManuscriptError:
+    except WordError:
         raise
     except Exception as exc:  # mammoth raises zip, XML and key errors for damaged files.
-        raise ManuscriptError(
-            _("无法读取 Word 文档（%(error)s）。请在 Word 中重新保存为 .docx 后再上传。") % {"error": exc}
-        )
+        raise WordError(_("无法读取 Word 文档（%(error)s）。请在 Word 中重新保存为 .docx 后再上传。") % {"error": exc})
     return sanitize_html(result.value), images
 
 
@@ -135,9 +138,9 @@ def manuscript_html(data: bytes, *, image_folder: str | None) -> tuple[str, dict
 
 
 @contextmanager
-def _opened_docx(data: bytes) -> Iterator[tuple[zipfile.ZipFile, zipfile.ZipInfo]]:
-    """The checked zip and its main document part, or ManuscriptError before anything is inflated."""
-    _check_signature(data)
+def _opened_docx(data: bytes, max_bytes: int) -> Iterator[tuple[zipfile.ZipFile, zipfile.ZipInfo]]:
+    """The checked zip and its main document part, or WordError before anything is inflated."""
+    _check_signature(data, max_bytes)
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except _DAMAGED_ZIP:
@@ -147,19 +150,19 @@ def _opened_docx(data: bytes) -> Iterator[tuple[zipfile.ZipFile, zipfile.ZipInfo
         yield archive, _main_part(archive)
 
 
-def _check_signature(data: bytes) -> None:
+def _check_signature(data: bytes, max_bytes: int) -> None:
     if not data:
-        raise ManuscriptError(_("文件是空的。"))
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise ManuscriptError(_("文件过大：上限为 %(limit)d MB。") % {"limit": MAX_UPLOAD_BYTES // (1024 * 1024)})
+        raise WordError(_("文件是空的。"))
+    if len(data) > max_bytes:
+        raise WordError(_("文件过大：上限为 %(limit)d MB。") % {"limit": max_bytes // (1024 * 1024)})
     if data.startswith(OLE2_SIGNATURE):
         if "EncryptedPackage".encode("utf-16-le") in data:  # Word wraps password-protected .docx in OLE2
-            raise ManuscriptError(_("文件设置了打开密码，请在 Word 中取消密码并保存为 .docx 后再上传。"))
-        raise ManuscriptError(_("这是旧版 Word（.doc）或 WPS 文档，请在 Word 或 WPS 中“另存为” .docx 后再上传。"))
+            raise WordError(_("文件设置了打开密码，请在 Word 中取消密码并保存为 .docx 后再上传。"))
+        raise WordError(_("这是旧版 Word（.doc）或 WPS 文档，请在 Word 或 WPS 中“另存为” .docx 后再上传。"))
     if data.startswith(b"%PDF"):
-        raise ManuscriptError(_("PDF 文件不能作为稿件，请上传 Word（.docx）文档。"))
+        raise WordError(_("PDF 文件不能作为稿件，请上传 Word（.docx）文档。"))
     if data.startswith(b"{\\rtf"):
-        raise ManuscriptError(_("这是 RTF 文档，请在 Word 或 WPS 中“另存为” .docx 后再上传。"))
+        raise WordError(_("这是 RTF 文档，请在 Word 或 WPS 中“另存为” .docx 后再上传。"))
     if not data.startswith(b"PK\x03\x04"):  # also refuses self-extracting programs with a zip appended
         raise _not_docx()
     # Every central directory entry starts with this signature, so the count bounds the number of
@@ -205,9 +208,9 @@ def _main_part(archive: zipfile.ZipFile) -> zipfile.ZipInfo:
             overrides[attributes["PartName"].lower()] = attributes.get("ContentType", "")
     content_type = overrides.get(f"/{main}".lower()) or defaults.get(posixpath.splitext(main)[1][1:].lower())
     if content_type in WORD_MACRO_MAINS:
-        raise ManuscriptError(_("文件含有宏（.docm），为安全起见不能接收，请在 Word 中“另存为” .docx 后再上传。"))
+        raise WordError(_("文件含有宏（.docm），为安全起见不能接收，请在 Word 中“另存为” .docx 后再上传。"))
     if content_type == WORD_TEMPLATE_MAIN:
-        raise ManuscriptError(_("这是 Word 模板（.dotx），请在 Word 中“另存为” .docx 后再上传。"))
+        raise WordError(_("这是 Word 模板（.dotx），请在 Word 中“另存为” .docx 后再上传。"))
     if content_type != WORD_MAIN:
         raise _not_docx()
     return archive.getinfo(main)
@@ -360,20 +363,20 @@ def _body_text(chunks: Iterator[bytes]) -> str:
 # Messages used in several places
 
 
-def _not_docx() -> ManuscriptError:
-    return ManuscriptError(_("文件不是 Word（.docx）文档。"))
+def _not_docx() -> WordError:
+    return WordError(_("文件不是 Word（.docx）文档。"))
 
 
-def _damaged() -> ManuscriptError:
-    return ManuscriptError(_("文件已损坏，无法作为 Word（.docx）文档读取。请在 Word 中重新保存后再上传。"))
+def _damaged() -> WordError:
+    return WordError(_("文件已损坏，无法作为 Word（.docx）文档读取。请在 Word 中重新保存后再上传。"))
 
 
-def _malformed() -> ManuscriptError:
-    return ManuscriptError(_("文档内容已损坏（XML 格式错误），请在 Word 中重新保存为 .docx 后再上传。"))
+def _malformed() -> WordError:
+    return WordError(_("文档内容已损坏（XML 格式错误），请在 Word 中重新保存为 .docx 后再上传。"))
 
 
-def _too_much_xml() -> ManuscriptError:
-    return ManuscriptError(
+def _too_much_xml() -> WordError:
+    return WordError(
         _(
             "文档的文字和格式部分解压后超过 %(limit)d MB，远超一篇稿件的正常大小。"
             "请删去多余的内容或格式、或分成几个文件后再上传。"
@@ -382,8 +385,8 @@ def _too_much_xml() -> ManuscriptError:
     )
 
 
-def _bomb() -> ManuscriptError:
-    return ManuscriptError(
+def _bomb() -> WordError:
+    return WordError(
         _("文件解压后的内容过大或结构异常（上限为 %(limit)d MB），不像是正常的 Word 文档。")
         % {"limit": MAX_UNCOMPRESSED_BYTES // (1024 * 1024)}
     )

@@ -1,4 +1,4 @@
-"""Authors' Word manuscripts: what is accepted, what is counted, what is refused and how fast."""
+"""Word documents (authors' manuscripts, bundle bodies): what is accepted, what is counted, what is refused and how fast."""
 
 import io
 import random
@@ -11,13 +11,8 @@ import docx
 import pytest
 from PIL import Image
 
-from articles.submissions import manuscripts
-from articles.submissions.manuscripts import (
-    MAX_UPLOAD_BYTES,
-    ManuscriptError,
-    inspect_manuscript,
-    manuscript_html,
-)
+from articles import word
+from articles.word import MAX_UPLOAD_BYTES, WordError, docx_html, inspect_docx
 
 NOT_DOCX = "文件不是 Word（.docx）文档。"
 OLD_WORD = "这是旧版 Word（.doc）或 WPS 文档，请在 Word 或 WPS 中“另存为” .docx 后再上传。"
@@ -124,12 +119,12 @@ def with_central_entry(data: bytes, name: str, *, crc: int | None = None, file_s
     return bytes(patched)
 
 
-def refused_quickly(data: bytes, *, by=inspect_manuscript) -> str:
+def refused_quickly(data: bytes, *, by=inspect_docx) -> str:
     """The error message for `data`, asserting it came in well under a second and 20 MB of memory."""
     tracemalloc.start()
     started = time.perf_counter()
     try:
-        with pytest.raises(ManuscriptError) as caught:
+        with pytest.raises(WordError) as caught:
             by(data)
         elapsed = time.perf_counter() - started
         peak = tracemalloc.get_traced_memory()[1]
@@ -150,7 +145,7 @@ def non_whitespace(strings) -> int:
 def test_counts_the_non_whitespace_characters_of_paragraphs_and_table_cells():
     data, strings = make_manuscript()
 
-    manuscript = inspect_manuscript(data)
+    manuscript = inspect_docx(data)
 
     body = strings["headings"][:1] + strings["paragraphs"][:1] + strings["headings"][1:] + strings["paragraphs"][1:]
     assert manuscript.char_count == non_whitespace(body + strings["cells"])
@@ -166,7 +161,7 @@ def test_chinese_full_width_punctuation_and_mixed_latin_digits_are_counted_white
     run.add_break()
     run.add_text("  ")
 
-    manuscript = inspect_manuscript(docx_bytes(document))
+    manuscript = inspect_docx(docx_bytes(document))
 
     # 你好，世界！ 6 + Hello 5 + 2024 4 + “引号” 4 + ——破折号…… 7; spaces, U+3000, tab and break are not counted
     assert manuscript.char_count == 26
@@ -184,7 +179,7 @@ def test_text_boxes_count_once_and_deleted_text_and_field_codes_not_at_all():
         f"<mc:Fallback>{box}</mc:Fallback></mc:AlternateContent></w:r></w:p>"
     )
 
-    manuscript = inspect_manuscript(data)
+    manuscript = inspect_docx(data)
 
     assert manuscript.char_count == len("正文框内文字")
     assert manuscript.text == "正文框内文字"
@@ -193,7 +188,7 @@ def test_text_boxes_count_once_and_deleted_text_and_field_codes_not_at_all():
 def test_html_has_headings_table_and_stored_images():
     data, strings = make_manuscript()
 
-    html, images = manuscript_html(data, image_folder="articles/images/submission-7")
+    html, images = docx_html(data, image_folder="articles/images/submission-7")
 
     assert f"<h1>{strings['headings'][0]}</h1>" in html and f"<h2>{strings['headings'][1]}</h2>" in html
     assert "<table>" in html and "<td><p>ＡＢＣ</p></td>" in html
@@ -207,7 +202,7 @@ def test_html_has_headings_table_and_stored_images():
 def test_html_preview_leaves_images_out():
     data, _strings = make_manuscript()
 
-    html, images = manuscript_html(data, image_folder=None)
+    html, images = docx_html(data, image_folder=None)
 
     assert "<img" not in html and images == {}
     assert "<table>" in html
@@ -219,7 +214,7 @@ def test_html_stores_a_picture_used_twice_once():
     document.add_picture(io.BytesIO(png_bytes()))
     document.add_picture(io.BytesIO(png_bytes(color="blue")))
 
-    html, images = manuscript_html(docx_bytes(document), image_folder="f")
+    html, images = docx_html(docx_bytes(document), image_folder="f")
 
     assert list(images) == ["f/1.png", "f/2.png"]
     assert html.count('src="f/1.png"') == 2 and html.count('src="f/2.png"') == 1
@@ -229,11 +224,11 @@ def test_html_refuses_a_broken_picture_saying_which():
     data, _strings = make_manuscript()
     data = rezip(data, replace={"word/media/image1.png": b"not a picture at all"})
 
-    with pytest.raises(ManuscriptError) as caught:
-        manuscript_html(data, image_folder="f")
+    with pytest.raises(WordError) as caught:
+        docx_html(data, image_folder="f")
 
     assert str(caught.value) == "第 1 张图片无法使用：无法识别的图片文件。请在 Word 中换成 PNG 或 JPEG 图片后再上传。"
-    assert manuscript_html(data, image_folder=None)[1] == {}  # a preview does not look at pictures
+    assert docx_html(data, image_folder=None)[1] == {}  # a preview does not look at pictures
 
 
 # What is refused, by content rather than by name
@@ -355,7 +350,7 @@ def test_refuses_malformed_document_xml(document_xml):
     data = rezip(make_manuscript()[0], replace={"word/document.xml": document_xml})
 
     assert refused_quickly(data) == MALFORMED
-    assert refused_quickly(data, by=lambda data: manuscript_html(data, image_folder=None)) == MALFORMED
+    assert refused_quickly(data, by=lambda data: docx_html(data, image_folder=None)) == MALFORMED
 
 
 def test_damaged_bytes_anywhere_give_a_manuscript_error_and_nothing_else():
@@ -367,9 +362,9 @@ def test_damaged_bytes_anywhere_give_a_manuscript_error_and_nothing_else():
             damaged[rng.randrange(len(damaged))] = rng.randrange(256)
         damaged = bytes(damaged[: rng.choice([len(damaged), rng.randrange(1, len(damaged))])])
         try:
-            inspect_manuscript(damaged)
-            manuscript_html(damaged, image_folder="f")
-        except ManuscriptError:  # anything else fails the test: an upload must never cause a server error
+            inspect_docx(damaged)
+            docx_html(damaged, image_folder="f")
+        except WordError:  # anything else fails the test: an upload must never cause a server error
             pass
 
 
@@ -381,7 +376,7 @@ def test_refuses_a_document_of_200_mb_of_spaces():
     assert len(bomb) < 300 * 1024
 
     assert refused_quickly(bomb) == BOMB
-    assert refused_quickly(bomb, by=lambda data: manuscript_html(data, image_folder="f")) == BOMB
+    assert refused_quickly(bomb, by=lambda data: docx_html(data, image_folder="f")) == BOMB
 
 
 def test_refuses_a_member_with_an_absurd_compression_ratio():
@@ -414,19 +409,19 @@ def test_refuses_more_xml_than_a_manuscript_needs_before_mammoth_would_parse_it(
     assert info.file_size > 10 * MB and info.file_size < 100 * info.compress_size
 
     assert refused_quickly(data) == TOO_MUCH_XML
-    assert refused_quickly(data, by=lambda data: manuscript_html(data, image_folder=None)) == TOO_MUCH_XML
+    assert refused_quickly(data, by=lambda data: docx_html(data, image_folder=None)) == TOO_MUCH_XML
 
 
 def test_xml_under_another_name_counts_towards_the_limit(monkeypatch):
     empty = docx_bytes(docx.Document())
     with zipfile.ZipFile(io.BytesIO(empty)) as archive:
         xml_bytes = sum(info.file_size for info in archive.infolist() if info.filename.endswith((".xml", ".rels")))
-    monkeypatch.setattr(manuscripts, "MAX_XML_BYTES", xml_bytes + 100_000)
+    monkeypatch.setattr(word, "MAX_XML_BYTES", xml_bytes + 100_000)
 
     def styles(count):
         return b'<?xml version="1.0"?><w:styles xmlns:w="' + W.encode() + b'">' + b"<w:style/>" * count + b"</w:styles>"
 
-    assert inspect_manuscript(rezip(empty, add={"word/media/image5.png": styles(5_000)}))
+    assert inspect_docx(rezip(empty, add={"word/media/image5.png": styles(5_000)}))
     message = refused_quickly(rezip(empty, add={"word/media/image5.png": styles(20_000)}))
     assert message.startswith("文档的文字和格式部分解压后超过")
 
