@@ -3,8 +3,8 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from articles.models import Article, ArticleStatusChange, Authorship, Contributor
-from articles.services import article_transition
-from issues.admin import StatusChangeInline, transition_action
+from articles.services import article_mark_ready, article_publish, article_send_back
+from issues.admin import StatusChangeInline, apply_transition
 from issues.models import Section
 
 
@@ -46,14 +46,19 @@ class ArticleAdmin(admin.ModelAdmin):
         (_("网址"), {"fields": ["slug"], "classes": ["collapse"]}),
     ]
     inlines = [AuthorshipInline, ArticleStatusChangeInline]
-    actions = [
-        transition_action(Article.Status.READY, _("定稿")),
-        transition_action(Article.Status.DRAFT, _("退回草稿")),
-        transition_action(Article.Status.PUBLISHED, _("发布（所在期已发布时）")),
-    ]
+    actions = ["mark_ready", "send_back", "publish"]
 
-    def transition(self, article, *, to, by):
-        article_transition(article=article, to=to, by=by)
+    @admin.action(description=_("定稿"), permissions=["change"])
+    def mark_ready(self, request, queryset):
+        apply_transition(self, request, queryset, lambda article: article_mark_ready(article=article, by=request.user))
+
+    @admin.action(description=_("退回草稿"), permissions=["change"])
+    def send_back(self, request, queryset):
+        apply_transition(self, request, queryset, lambda article: article_send_back(article=article, by=request.user))
+
+    @admin.action(description=_("发布（所在期已发布时）"), permissions=["change"])
+    def publish(self, request, queryset):
+        apply_transition(self, request, queryset, lambda article: article_publish(article=article, by=request.user))
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_authors()

@@ -67,6 +67,10 @@ class ArticleQuerySet(models.QuerySet):
             issue__published_at__lte=timezone.now(),
         )
 
+    def visible_to(self, user):
+        """What `user` may see: published articles of published issues for readers; every article for staff."""
+        return self.all() if user.is_staff else self.published()
+
     def in_print_order(self):
         return self.order_by("position", "id")
 

@@ -1,16 +1,113 @@
+"""The publication workflow: issues and their articles, draft → ready → published, and back one step.
+
+The issues' transitions live here, beside the articles', because publishing an issue publishes
+its articles (all must be ready) and withdrawing it takes them back. Each transition is one
+atomic function that locks the row, refuses a move from the wrong status and logs who moved it.
+"""
+
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from articles.models import Article, ArticleStatusChange
-from issues.workflow import TransitionNotAllowed, change_status
+from articles.models import Article
+from issues.models import Issue
+from issues.signals import issue_published
+from issues.workflow import DRAFT, PUBLISHED, READY, TransitionNotAllowed, change_status
+
+# Articles
 
 
 @transaction.atomic
-def article_transition(*, article: Article, to: str, by=None, comment: str = "") -> Article:
-    """Change an article's status if the workflow allows it, and log who did it."""
-    article = Article.objects.select_for_update(of=("self",)).select_related("issue").get(pk=article.pk)
-    if to == Article.Status.PUBLISHED and not (article.issue and article.issue.is_published):
+def article_mark_ready(*, article: Article, by=None, comment: str = "") -> Article:
+    """定稿: a draft article is ready to be published with its issue."""
+    return _move_article(article, sources={DRAFT}, target=READY, by=by, comment=comment)
+
+
+@transaction.atomic
+def article_send_back(*, article: Article, by=None, comment: str = "") -> Article:
+    """退回草稿: a ready article goes back to its editor."""
+    return _move_article(article, sources={READY}, target=DRAFT, by=by, comment=comment)
+
+
+@transaction.atomic
+def article_publish(*, article: Article, by=None, comment: str = "") -> Article:
+    """发布 one ready article of an issue that is already out (one added after publication)."""
+    article = _locked_article(article)
+    if not (article.issue and article.issue.is_published):
         raise TransitionNotAllowed(_("“%(article)s”所在的期尚未发布，不能单独发布。") % {"article": article})
-    change_status(article, to=to, by=by, comment=comment, log_model=ArticleStatusChange, article=article)
+    return _move_article(article, sources={READY}, target=PUBLISHED, by=by, comment=comment)
+
+
+@transaction.atomic
+def article_withdraw(*, article: Article, by=None, comment: str = "") -> Article:
+    """撤回发布: a published article goes back to ready; readers no longer see it."""
+    return _move_article(article, sources={PUBLISHED}, target=READY, by=by, comment=comment)
+
+
+def _locked_article(article):
+    return Article.objects.select_for_update(of=("self",)).select_related("issue").get(pk=article.pk)
+
+
+def _move_article(article, *, sources, target, by, comment):
+    article = _locked_article(article)
+    change_status(article, sources=sources, target=target, by=by, comment=comment, log=article.status_changes)
     article.save(update_fields=["status", "updated_at"])
     return article
+
+
+# Issues
+
+
+@transaction.atomic
+def issue_mark_ready(*, issue: Issue, by=None, comment: str = "") -> Issue:
+    """定稿: a draft issue is ready to be published."""
+    return _move_issue(issue, sources={DRAFT}, target=READY, by=by, comment=comment)
+
+
+@transaction.atomic
+def issue_send_back(*, issue: Issue, by=None, comment: str = "") -> Issue:
+    """退回草稿: a ready issue goes back to being composed."""
+    return _move_issue(issue, sources={READY}, target=DRAFT, by=by, comment=comment)
+
+
+@transaction.atomic
+def issue_publish(*, issue: Issue, by=None, comment: str = "") -> Issue:
+    """发布: a ready issue and all its articles (which must be ready) come out; PDFs and notices follow."""
+    issue = Issue.objects.select_for_update().get(pk=issue.pk)
+    if issue.status == READY:
+        _check_publishable(issue)
+    change_status(issue, sources={READY}, target=PUBLISHED, by=by, comment=comment, log=issue.status_changes)
+    issue.published_at = issue.published_at or timezone.now()
+    issue.save(update_fields=["status", "published_at", "updated_at"])
+    for article in issue.articles.filter(status=READY):
+        _move_article(article, sources={READY}, target=PUBLISHED, by=by, comment=_("随本期发布"))
+    issue_published.send(sender=Issue, issue=issue)
+    return issue
+
+
+@transaction.atomic
+def issue_withdraw(*, issue: Issue, by=None, comment: str = "") -> Issue:
+    """撤回发布: a published issue goes back to ready, and its articles with it."""
+    issue = _move_issue(issue, sources={PUBLISHED}, target=READY, by=by, comment=comment)
+    for article in issue.articles.filter(status=PUBLISHED):
+        _move_article(article, sources={PUBLISHED}, target=READY, by=by, comment=_("本期撤回发布"))
+    return issue
+
+
+def _move_issue(issue, *, sources, target, by, comment):
+    issue = Issue.objects.select_for_update().get(pk=issue.pk)
+    change_status(issue, sources=sources, target=target, by=by, comment=comment, log=issue.status_changes)
+    issue.save(update_fields=["status", "updated_at"])
+    return issue
+
+
+def _check_publishable(issue):
+    articles = issue.articles.all()
+    if not articles.exists():
+        raise TransitionNotAllowed(_("%(issue)s还没有文章，不能发布。") % {"issue": issue})
+    drafts = list(articles.filter(status=DRAFT).values_list("title", flat=True))
+    if drafts:
+        raise TransitionNotAllowed(
+            _("%(issue)s还有未定稿的文章：%(titles)s。")
+            % {"issue": issue, "titles": "、".join(f"《{t}》" for t in drafts)}
+        )

@@ -3,10 +3,9 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 
 from articles.filters import ArticleFilter, search_terms
-from articles.models import Contributor
+from articles.models import Article, Contributor
 from issues.caching import cached_page
 from issues.models import Periodical, Section
-from issues.views import screen_pdf, visible_articles
 
 PAGE_SIZE = 20
 
@@ -14,7 +13,7 @@ PAGE_SIZE = 20
 def article_list(request):
     """Visible articles with what a list item shows, newest issue first."""
     return (
-        visible_articles(request)
+        Article.objects.visible_to(request.user)
         .select_related("issue", "section__parent")
         .with_authors()
         .order_by("-issue__year", "-issue__number", "position", "pk")
@@ -28,7 +27,7 @@ def paginate(request, queryset):
 @cached_page
 def article_detail(request, pk, slug):
     article = get_object_or_404(
-        visible_articles(request).select_related("issue", "section__parent").with_authors(), pk=pk
+        Article.objects.visible_to(request.user).select_related("issue", "section__parent").with_authors(), pk=pk
     )
     if slug != article.slug:
         return redirect(article, permanent=True)
@@ -36,7 +35,7 @@ def article_detail(request, pk, slug):
     if article.issue_id:
         # The issue's visible articles, in order, in one small query.
         siblings = list(
-            visible_articles(request)
+            Article.objects.visible_to(request.user)
             .filter(issue_id=article.issue_id)
             .in_print_order()
             .only("pk", "slug", "title", "position")
@@ -45,7 +44,7 @@ def article_detail(request, pk, slug):
         previous = siblings[index - 1] if index > 0 else None
         following = siblings[index + 1] if index + 1 < len(siblings) else None
     periodical = Periodical.load()
-    pdf = screen_pdf(article.issue) if article.issue_id else None
+    pdf = article.issue.screen_pdf() if article.issue_id else None
     context = {
         "article": article,
         "periodical": periodical,

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-DEMO_DIR = REPO / "issues" / "demo"
+DEMO_DIR = REPO / "issues" / "bundles" / "demo"
 
 FIRST_YEAR = 1920
 ISSUES_PER_YEAR = 4

@@ -63,10 +63,14 @@ INSTALLED_APPS = [
     "django_prose_editor",
     "django_tasks",
     "django_tasks_db",
+    # Ground floor first, then what builds on it (see README, "Layout").
     "issues",
     "articles",
-    "articles.submissions",
+    "issues.typesetting",
     "issues.subscriptions",
+    "issues.bundles",
+    "articles.submissions",
+    "issues.desk",
 ]
 
 MIDDLEWARE = [

@@ -6,9 +6,19 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from articles.feeds import ArticleFeed
+from articles.sitemaps import ArticleSitemap, ContributorSitemap, SectionSitemap
 from issues import views as issue_views
 from issues.feeds import IssueFeed
-from issues.sitemaps import SITEMAPS
+from issues.sitemaps import IssueSitemap, PagesSitemap
+from issues.subscriptions import views as subscription_views
+
+SITEMAPS = {
+    "pages": PagesSitemap,
+    "issues": IssueSitemap,
+    "articles": ArticleSitemap,
+    "sections": SectionSitemap,
+    "contributors": ContributorSitemap,
+}
 
 admin.site.site_header = _("期刊编辑部")
 admin.site.site_title = _("期刊编辑部")
@@ -16,6 +26,8 @@ admin.site.index_title = _("编辑工作台")
 
 urlpatterns = [
     path("", issue_views.home, name="home"),
+    # The PDF is the subscribers' (their access rules, stamping, download log), under the issue's address.
+    path("issues/<int:year>/<int:number>/pdf/", subscription_views.issue_pdf, name="issue_pdf"),
     path("issues/", include("issues.urls")),
     path("", include("articles.urls")),
     path("submit/", include("articles.submissions.urls")),

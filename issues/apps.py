@@ -7,8 +7,7 @@ class IssuesConfig(AppConfig):
     verbose_name = _("期刊")
 
     def ready(self):
-        from articles.models import Article, Authorship, Contributor
         from issues.caching import invalidate_on_changes_to
         from issues.models import Issue, IssuePDF, MastheadLine, Periodical, Section
 
-        invalidate_on_changes_to(Periodical, Section, Issue, MastheadLine, IssuePDF, Article, Authorship, Contributor)
+        invalidate_on_changes_to(Periodical, Section, Issue, MastheadLine, IssuePDF)

@@ -119,6 +119,10 @@ class IssueQuerySet(models.QuerySet):
     def latest_first(self):
         return self.order_by("-year", "-number")
 
+    def visible_to(self, user):
+        """What `user` may see: published issues for readers; every issue for staff, who preview drafts."""
+        return self.all() if user.is_staff else self.published()
+
 
 _NOT_LOADED = object()
 
@@ -205,6 +209,10 @@ class Issue(models.Model):
     def is_published(self):
         return self.status == self.Status.PUBLISHED
 
+    def screen_pdf(self):
+        """The record of the screen PDF if a file was ever built, else None."""
+        return self.pdfs.filter(variant=IssuePDF.Variant.SCREEN).exclude(file_name="").first()
+
     _saved_cover_name = None
 
     def save(self, *args, **kwargs):
@@ -216,15 +224,6 @@ class Issue(models.Model):
                 self.cover_thumbnail = ""
         super().save(*args, **kwargs)
         self._saved_cover_name = self.cover.name
-
-    def previous(self):
-        """The issue before this one in the cumulative numbering, if any."""
-        earlier = Issue.objects.order_by("-total_number")
-        if self.total_number:
-            earlier = earlier.filter(total_number__lt=self.total_number)
-        if self.pk:
-            earlier = earlier.exclude(pk=self.pk)
-        return earlier.first()
 
     @classmethod
     def next_numbers(cls, *, year):
@@ -290,11 +289,6 @@ class IssueStatusChange(StatusChange):
         verbose_name_plural = _("状态变更记录")
 
 
-class IssuePDFQuerySet(models.QuerySet):
-    def done(self):
-        return self.filter(status=IssuePDF.Status.DONE)
-
-
 class IssuePDF(models.Model):
     """The typeset PDF of an issue in one variant, and how its last build went."""
 
@@ -320,8 +314,6 @@ class IssuePDF(models.Model):
     built_at = models.DateTimeField(_("生成时间"), null=True, blank=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
-    objects = IssuePDFQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("期刊 PDF")
         verbose_name_plural = _("期刊 PDF")
@@ -334,6 +326,14 @@ class IssuePDF(models.Model):
     def path(self):
         """The file on disk, or None before the first successful build."""
         return settings.PROTECTED_ROOT / self.file_name if self.file_name else None
+
+    @property
+    def is_downloadable(self):
+        return bool(self.path and self.path.is_file())
+
+    @property
+    def size_mb(self):
+        return self.size_bytes / 1024 / 1024 if self.size_bytes is not None else None
 
 
 class ContentVersion(models.Model):

@@ -6,5 +6,4 @@ app_name = "issues"
 urlpatterns = [
     path("", views.archive, name="archive"),
     path("<int:year>/<int:number>/", views.issue_detail, name="detail"),
-    path("<int:year>/<int:number>/pdf/", views.issue_pdf, name="pdf"),
 ]

@@ -11,14 +11,14 @@ from django.utils import timezone
 
 from issues.models import Issue, Periodical
 from issues.subscriptions.models import Download, Subscriber, Subscription
-from issues.subscriptions.services import REGISTRATION_LIMIT, subscription_decide
+from issues.subscriptions.services import REGISTRATION_RATE, subscription_refuse
 from tests.factories import make_issue, make_subscriber, make_subscription
 from tests.forms import form_data
 
 pytestmark = pytest.mark.django_db
 
 User = get_user_model()
-S = Subscription.Status
+Status = Subscription.Status
 PASSWORD = "pw-reader-2017"
 
 
@@ -112,7 +112,7 @@ def test_the_confirmation_link_activates_signs_in_and_files_a_pending_request(
     assert subscriber.user.is_active and subscriber.email_confirmed_at is not None
     subscription = subscriber.subscriptions.get()
     today = timezone.localdate()
-    assert subscription.status == S.PENDING and subscription.starts_on == today
+    assert subscription.status == Status.PENDING and subscription.starts_on == today
     assert (subscription.ends_on - subscription.starts_on).days + 1 == 365
     assert len(mail.outbox) == 1  # nothing more until an editor decides
 
@@ -159,7 +159,7 @@ def test_with_auto_approval_the_confirmed_reader_is_subscribed_at_once(
     assert messages_on(response) == ["邮箱已确认，订阅已开通。"]
     assert "订阅状态：有效" in response.content.decode()
     subscription = Subscription.objects.get()
-    assert subscription.status == S.APPROVED and subscription.is_active and subscription.decided_by is None
+    assert subscription.status == Status.APPROVED and subscription.is_active and subscription.decided_by is None
     approval = mail.outbox[-1]
     assert len(mail.outbox) == 2 and approval.to == ["LiMing@Example.cn"]
     assert approval.subject == "您的《乡村观察》订阅已开通"
@@ -208,7 +208,7 @@ def test_the_honeypot_creates_nothing_but_looks_like_success(client, django_capt
 
 
 def test_an_ip_address_may_register_five_accounts_an_hour(client, django_capture_on_commit_callbacks):
-    assert REGISTRATION_LIMIT == 5
+    assert REGISTRATION_RATE.limit == 5
     two_hours_ago = timezone.now() - datetime.timedelta(hours=2)
     make_subscriber(email="old@example.cn", registered_ip="10.0.0.1", registered_at=two_hours_ago)
     for n in range(5):
@@ -412,10 +412,10 @@ def test_the_account_page_shows_an_active_subscription_and_its_dates(client):
 @pytest.mark.parametrize(
     ("status", "starts_in_days", "state", "renewable"),
     [
-        (S.PENDING, 0, "订阅状态：待审批", False),
-        (S.REFUSED, 0, "订阅状态：未批准", True),
-        (S.APPROVED, -400, "订阅状态：已到期", True),
-        (S.APPROVED, 10, "订阅状态：尚未开始", True),
+        (Status.PENDING, 0, "订阅状态：待审批", False),
+        (Status.REFUSED, 0, "订阅状态：未批准", True),
+        (Status.APPROVED, -400, "订阅状态：已到期", True),
+        (Status.APPROVED, 10, "订阅状态：尚未开始", True),
     ],
     ids=["pending", "refused", "expired", "not yet started"],
 )
@@ -428,13 +428,13 @@ def test_the_account_page_says_what_state_the_subscription_is_in(client, status,
 
     assert state in html
     assert ("申请续订</button>" in html) is renewable
-    assert ("正在等待编辑部审核" in html) is (status == S.PENDING)
+    assert ("正在等待编辑部审核" in html) is (status == Status.PENDING)
 
 
 def test_a_refused_request_shows_the_editors_note(client):
     subscriber = make_subscriber()
-    subscription = make_subscription(subscriber=subscriber, status=S.PENDING)
-    subscription_decide(subscription=subscription, approve=False, by=None, note="请注明单位全称。")
+    subscription = make_subscription(subscriber=subscriber, status=Status.PENDING)
+    subscription_refuse(subscription=subscription, by=None, note="请注明单位全称。")
     signed_in(client, subscriber)
 
     assert "编辑部说明：请注明单位全称。" in account_page(client)
@@ -449,7 +449,7 @@ def test_renewing_files_one_request_starting_when_the_current_subscription_ends(
     client.post("/accounts/renew/")
 
     assert messages_on(response) == ["订阅申请已提交，编辑部审核后会发邮件通知您。"]
-    renewal = subscriber.subscriptions.get(status=S.PENDING)
+    renewal = subscriber.subscriptions.get(status=Status.PENDING)
     assert renewal.starts_on == current.ends_on + datetime.timedelta(days=1)
     assert renewal.ends_on == current.ends_on + datetime.timedelta(days=365)
     assert subscriber.subscriptions.count() == 2
@@ -466,7 +466,7 @@ def test_renewing_after_an_approved_renewal_continues_from_its_end(client):
 
     client.post("/accounts/renew/")
 
-    another = subscriber.subscriptions.get(status=S.PENDING)
+    another = subscriber.subscriptions.get(status=Status.PENDING)
     assert another.starts_on == renewal.ends_on + datetime.timedelta(days=1)
 
 
@@ -478,7 +478,7 @@ def test_a_reader_without_a_subscription_asks_for_one_starting_today(client, set
 
     client.post("/accounts/renew/")
 
-    request = subscriber.subscriptions.get(status=S.PENDING)
+    request = subscriber.subscriptions.get(status=Status.PENDING)
     assert request.starts_on == timezone.localdate()
     assert request.ends_on == timezone.localdate() + datetime.timedelta(days=29)
 
@@ -495,7 +495,7 @@ def test_renewing_with_auto_approval_says_the_subscription_is_open(
 
     assert messages_on(response) == ["订阅已开通。"]
     assert "订阅状态：有效" in response.content.decode()
-    assert subscriber.subscriptions.get().status == S.APPROVED and len(mail.outbox) == 1
+    assert subscriber.subscriptions.get().status == Status.APPROVED and len(mail.outbox) == 1
 
 
 def test_renewing_is_a_post_for_a_signed_in_reader(client):
@@ -546,7 +546,7 @@ def test_the_account_page_takes_as_many_queries_for_many_subscriptions_and_downl
     make_subscription(subscriber=one)
     for years_ago in range(4):
         make_subscription(subscriber=many, starts_in_days=-30 - 365 * years_ago)
-    make_subscription(subscriber=many, status=S.PENDING, starts_in_days=335)
+    make_subscription(subscriber=many, status=Status.PENDING, starts_in_days=335)
     issues = [make_issue(year=2010 + n, number=1, status=Issue.Status.PUBLISHED) for n in range(12)]
     Download.objects.create(issue=issues[0], user=one.user)
     for issue in issues:

@@ -116,7 +116,7 @@ def test_publish_action_runs_the_workflow(staff_client):
     draft = make_issue(year=2017, number=2)
     response = staff_client.post(
         reverse("admin:issues_issue_changelist"),
-        {"action": "make_published", "_selected_action": [ready.pk, draft.pk]},
+        {"action": "publish", "_selected_action": [ready.pk, draft.pk]},
         follow=True,
     )
     page = response.content.decode()
@@ -131,7 +131,7 @@ def test_publish_action_runs_the_workflow(staff_client):
 def test_article_actions_mark_ready(staff_client):
     article = make_article()
     staff_client.post(
-        reverse("admin:articles_article_changelist"), {"action": "make_ready", "_selected_action": [article.pk]}
+        reverse("admin:articles_article_changelist"), {"action": "mark_ready", "_selected_action": [article.pk]}
     )
     article.refresh_from_db()
     assert article.status == Article.Status.READY

@@ -588,6 +588,18 @@ def test_import_publish(tmp_path):
     issue = Issue.objects.get()
     assert issue.status == Issue.Status.PUBLISHED and issue.published_at is not None
     assert list(issue.articles.values_list("status", flat=True)) == [Article.Status.PUBLISHED]
+    # It went through the workflow's own transitions, so its history says so.
+    history = issue.status_changes.order_by("id").values_list("from_status", "to_status", "comment")
+    assert list(history) == [("draft", "ready", "导入时定稿"), ("ready", "published", "导入时发布")]
+    article_history = issue.articles.get().status_changes.order_by("id").values_list("to_status", "comment")
+    assert list(article_history) == [("ready", "导入时定稿"), ("published", "随本期发布")]
+
+
+def test_imported_articles_are_ready_and_say_so(tmp_path):
+    import_issue(small_bundle(tmp_path / "bundle"))
+    article = Article.objects.get()
+    assert article.status == Article.Status.READY and Issue.objects.get().status == Issue.Status.DRAFT
+    assert list(article.status_changes.values_list("from_status", "to_status")) == [("draft", "ready")]
 
 
 # Zip bundles ---------------------------------------------------------------------------------
@@ -674,8 +686,8 @@ def test_demo_round_trips_byte_for_byte_as_folders(tmp_path):
     for name in first:
         assert first[name] == second[name], name
     assert len([name for name in first if name.startswith("articles/")]) == 19
-    assert first["images/regional-chart.png"] == (Path("issues/demo/images/regional-chart.png")).read_bytes()
-    assert first["cover.jpg"] == Path("issues/demo/cover.jpg").read_bytes()
+    assert first["images/regional-chart.png"] == (Path("issues/bundles/demo/images/regional-chart.png")).read_bytes()
+    assert first["cover.jpg"] == Path("issues/bundles/demo/cover.jpg").read_bytes()
     # The imported copy is the same issue as the demo.
     issue = Issue.objects.get(year=2017, number=1)
     assert [a.title for a in issue.articles.in_print_order()] == demo_titles

@@ -14,10 +14,11 @@ from django.urls import reverse
 from django.views.static import serve
 from pypdf import PdfReader
 
+from issues.files import write_atomically
 from issues.models import IssuePDF, Periodical
 from issues.subscriptions.delivery import STAMPED_DIR
 from issues.subscriptions.models import Download, Subscription
-from issues.typesetting.build import issue_build_pdf, write_atomically
+from issues.typesetting.build import issue_build_pdf
 from tests.factories import make_article, make_institution, make_issue, make_section, make_subscriber, make_subscription
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +38,7 @@ def issue_with_pdf(*, status="published", data=PDF_BYTES):
 
 
 def pdf_url(issue):
-    return reverse("issues:pdf", args=[issue.year, issue.number])
+    return reverse("issue_pdf", args=[issue.year, issue.number])
 
 
 # The access matrix ----------------------------------------------------------------------------

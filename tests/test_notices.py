@@ -8,8 +8,8 @@ from django.core.mail.backends.locmem import EmailBackend
 from django.test import Client
 from django.urls import reverse
 
+from articles.services import issue_publish, issue_withdraw
 from issues.models import Issue
-from issues.services import issue_transition
 from issues.subscriptions.models import PublicationNotice, Subscriber, Subscription
 from issues.subscriptions.services import publication_notices_send
 from tests.factories import make_article, make_issue, make_subscriber, make_subscription
@@ -47,7 +47,7 @@ def test_publishing_an_issue_emails_each_active_subscriber_once(django_capture_o
     make_article(issue=issue, title="文章", status="ready")
 
     with django_capture_on_commit_callbacks(execute=True):
-        issue_transition(issue=issue, to=Issue.Status.PUBLISHED)
+        issue_publish(issue=issue)
     assert recipients() == sorted(subscriber.email for subscriber in active)
     message = mail.outbox[0]
     assert message.subject == "《期刊名称》2017年第1期（总第26期）已出版"
@@ -58,8 +58,8 @@ def test_publishing_an_issue_emails_each_active_subscriber_once(django_capture_o
 
     # Withdrawn and published again, or the job run twice: nobody hears twice.
     with django_capture_on_commit_callbacks(execute=True):
-        issue_transition(issue=issue, to=Issue.Status.READY)
-        issue_transition(issue=issue, to=Issue.Status.PUBLISHED)
+        issue_withdraw(issue=issue)
+        issue_publish(issue=issue)
     assert publication_notices_send(issue=issue) == 0
     assert len(mail.outbox) == 2
     assert PublicationNotice.objects.filter(issue=issue, sent_at__isnull=False).count() == 2

@@ -1,6 +1,7 @@
 """Settings come from the environment; production settings pass Django's deployment checks."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -69,3 +70,15 @@ def test_paths_and_database_come_from_the_environment(tmp_path):
     assert result.stdout.split() == [
         "/srv/media", "/srv/protected", "django.db.backends.postgresql", "bulletin", "False",
     ]  # fmt: skip
+
+
+def test_the_readme_lists_every_environment_variable_the_code_reads():
+    read = set()
+    for path in [
+        BASE_DIR / "bulletin" / "settings.py",
+        *(BASE_DIR / "issues").rglob("*.py"),
+        *(BASE_DIR / "articles").rglob("*.py"),
+    ]:
+        read |= set(re.findall(r"""["'](BULLETIN_[A-Z_]+)["']""", path.read_text()))
+    readme = (BASE_DIR / "README.md").read_text()
+    assert read and sorted(name for name in read if f"`{name}`" not in readme) == []

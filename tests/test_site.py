@@ -14,8 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from articles.models import Article, Authorship
+from issues.files import write_atomically
 from issues.models import Issue, IssuePDF, Periodical, Section
-from issues.typesetting.build import write_atomically
 from tests.factories import make_article, make_contributor, make_issue, make_section
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +66,7 @@ def test_home_shows_the_latest_issue_with_contents_and_pdf_and_recent_issues(cli
     with_pdf(latest)
     html = page(client, "/")
     assert "跨境电商专题" in html and "第1篇" in html and "第3篇" in html
-    assert "下载本期 PDF（28 页）" in html and reverse("issues:pdf", args=[2017, 1]) in html
+    assert "下载本期 PDF（28 页）" in html and reverse("issue_pdf", args=[2017, 1]) in html
     assert older.get_absolute_url() in html
     assert "未发布的草稿" not in html
 
@@ -157,7 +157,7 @@ def test_long_lists_are_paginated(client):
 def test_drafts_are_404_for_readers_and_previewed_for_staff(client, django_user_model):
     issue = make_issue()
     article = make_article(issue=issue, title="草稿文章")
-    for url in (issue.get_absolute_url(), article.get_absolute_url(), reverse("issues:pdf", args=[2017, 1])):
+    for url in (issue.get_absolute_url(), article.get_absolute_url(), reverse("issue_pdf", args=[2017, 1])):
         assert client.get(url).status_code == 404
     client.force_login(django_user_model.objects.create_user(username="staff", password="x", is_staff=True))
     assert "预览" in page(client, issue.get_absolute_url())

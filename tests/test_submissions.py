@@ -8,16 +8,20 @@ import docx
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from articles.models import Article, Contributor
 from articles.submissions.models import Manuscript, Submission, SubmissionEvent
-from articles.submissions.services import S, submission_accept, submission_transition
+from articles.submissions.services import submission_accept, submission_transition
 from issues.models import Periodical
 from issues.workflow import TransitionNotAllowed
 from tests.factories import image_bytes, make_contributor, make_section
 from tests.forms import form_data
+
+Status = Submission.Status
 
 pytestmark = pytest.mark.django_db
 
@@ -101,7 +105,7 @@ def test_a_good_submission_is_stored_privately_receipted_and_confirmed(
     email = mail.outbox[0]
     assert email.to == ["zhou@example.cn"] and submission.tracking_number in email.subject
     assert submission.get_status_url() in email.body
-    assert submission.events.get().to_status == S.RECEIVED
+    assert submission.events.get().to_status == Status.RECEIVED
     assert submission.submitter_ip == "10.0.0.1"
 
 
@@ -193,7 +197,7 @@ def test_status_page_shows_only_its_own_submission_and_the_editors_messages(clie
     mine = submitted(client)
     mine.internal_notes = "内部：作者是老朋友"
     mine.save()
-    submission_transition(submission=mine, to=S.UNDER_REVIEW, by=editor, message="已送审，请耐心等待。")
+    submission_transition(submission=mine, to=Status.UNDER_REVIEW, by=editor, message="已送审，请耐心等待。")
     html = client.get(mine.get_status_url()).content.decode()
     assert "审稿中" in html and "已送审，请耐心等待。" in html and "老朋友" not in html
     assert client.get(reverse("submissions:status", args=["not-the-token"])).status_code == 404
@@ -233,24 +237,26 @@ def test_the_author_is_emailed_at_each_decision_only(client, editor, django_capt
     submission = submitted(client)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        submission = submission_transition(submission=submission, to=S.UNDER_REVIEW, by=editor)
+        submission = submission_transition(submission=submission, to=Status.UNDER_REVIEW, by=editor)
         assert mail.outbox == []
-        submission_transition(submission=submission, to=S.REVISION_REQUESTED, by=editor, message="请补充数据来源。")
+        submission_transition(
+            submission=submission, to=Status.REVISION_REQUESTED, by=editor, message="请补充数据来源。"
+        )
     assert len(mail.outbox) == 1
     assert "需修改" in mail.outbox[0].subject and "请补充数据来源。" in mail.outbox[0].body
 
 
 def test_the_author_uploads_a_revision_from_the_status_page(client, editor):
     submission = submitted(client)
-    submission = submission_transition(submission=submission, to=S.UNDER_REVIEW, by=editor)
-    submission_transition(submission=submission, to=S.REVISION_REQUESTED, by=editor, message="请修改。")
+    submission = submission_transition(submission=submission, to=Status.UNDER_REVIEW, by=editor)
+    submission_transition(submission=submission, to=Status.REVISION_REQUESTED, by=editor, message="请修改。")
     page = client.get(submission.get_status_url()).content.decode()
     assert "上传修改稿" in page
     revised = SimpleUploadedFile("修改稿.docx", docx_bytes(paragraphs=["修改后的正文更长一些。"]))
     response = client.post(submission.get_status_url(), {"manuscript": revised})
     assert response.status_code == 302
     submission.refresh_from_db()
-    assert submission.status == S.UNDER_REVIEW
+    assert submission.status == Status.UNDER_REVIEW
     assert submission.manuscripts.count() == 2 and submission.manuscript.original_name == "修改稿.docx"
     assert "作者上传了修改稿" in client.get(submission.get_status_url()).content.decode()
 
@@ -268,13 +274,13 @@ def test_the_author_can_withdraw_until_a_decision(client, editor):
     submission = submitted(client)
     client.post(reverse("submissions:withdraw", args=[submission.token]))
     submission.refresh_from_db()
-    assert submission.status == S.WITHDRAWN
+    assert submission.status == Status.WITHDRAWN
     decided = submitted_again(client)
-    decided = submission_transition(submission=decided, to=S.UNDER_REVIEW, by=editor)
-    submission_transition(submission=decided, to=S.REJECTED, by=editor)
+    decided = submission_transition(submission=decided, to=Status.UNDER_REVIEW, by=editor)
+    submission_transition(submission=decided, to=Status.REJECTED, by=editor)
     client.post(reverse("submissions:withdraw", args=[decided.token]))
     decided.refresh_from_db()
-    assert decided.status == S.REJECTED
+    assert decided.status == Status.REJECTED
     assert "撤回稿件" not in client.get(decided.get_status_url()).content.decode()
 
 
@@ -295,7 +301,7 @@ def test_accepting_converts_the_manuscript_into_a_draft_article(client, editor, 
     )
     submission = submitted(client, manuscript=SimpleUploadedFile("稿.docx", manuscript))
     existing = make_contributor(name="周雅琴", email="zhou@example.cn")
-    submission = submission_transition(submission=submission, to=S.UNDER_REVIEW, by=editor)
+    submission = submission_transition(submission=submission, to=Status.UNDER_REVIEW, by=editor)
     article = submission_accept(submission=submission, editor=editor, section=make_section(name="业界交流"))
     assert article.status == Article.Status.DRAFT and article.issue is None
     assert article.title == "县域电商调研" and article.summary == "三个镇的调研。"
@@ -308,19 +314,19 @@ def test_accepting_converts_the_manuscript_into_a_draft_article(client, editor, 
     existing.refresh_from_db()
     assert existing.affiliation == "南滨市电子商务服务中心"
     submission.refresh_from_db()
-    assert submission.status == S.ACCEPTED and submission.article == article
+    assert submission.status == Status.ACCEPTED and submission.article == article
 
 
 def test_accepting_in_the_admin_opens_the_new_article(client, editor):
     submission = submitted(client)
-    submission = submission_transition(submission=submission, to=S.UNDER_REVIEW, by=editor)
+    submission = submission_transition(submission=submission, to=Status.UNDER_REVIEW, by=editor)
     section = make_section(name="业界交流")
     client.force_login(editor)
     url = reverse("admin:submissions_submission_change", args=[submission.pk])
     response = client.get(url)
     page = response.content.decode()
     assert "南滨市跨境电商发展迅速。" in page and "字数" in page
-    data = form_data(response) | {"next_status": S.ACCEPTED, "message": "录用"}
+    data = form_data(response) | {"next_status": Status.ACCEPTED, "message": "录用"}
     response = client.post(url, data)
     assert "录用时请选择栏目" in response.content.decode()
     response = client.post(url, data | {"section": section.pk, "internal_notes": "好稿"})
@@ -329,16 +335,37 @@ def test_accepting_in_the_admin_opens_the_new_article(client, editor):
         "admin:articles_article_change", args=[article.pk]
     )
     assert Contributor.objects.get().name == "周雅琴"
-    assert SubmissionEvent.objects.filter(to_status=S.ACCEPTED, changed_by=editor, comment="录用").exists()
+    assert SubmissionEvent.objects.filter(to_status=Status.ACCEPTED, changed_by=editor, comment="录用").exists()
 
 
 def test_unpaid_honoraria_are_listed(client, editor):
     paid, unpaid = submitted(client), submitted_again(client)
     for submission in (paid, unpaid):
-        submission = submission_transition(submission=submission, to=S.UNDER_REVIEW, by=editor)
-        submission_transition(submission=submission, to=S.ACCEPTED, by=editor)
+        submission = submission_transition(submission=submission, to=Status.UNDER_REVIEW, by=editor)
+        submission_transition(submission=submission, to=Status.ACCEPTED, by=editor)
     Submission.objects.filter(pk=paid.pk).update(honorarium_amount=500, honorarium_paid_on="2017-02-01")
     assert list(Submission.objects.awaiting_payment()) == [unpaid]
     client.force_login(editor)
     html = client.get(reverse("admin:submissions_submission_changelist"), {"honorarium": "unpaid"}).content.decode()
     assert "第二篇" in html and paid.tracking_number not in html
+
+
+def test_the_submission_list_takes_the_same_queries_however_many_submissions_and_versions(client, editor):
+    def list_page():
+        client.force_login(editor)
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(reverse("admin:submissions_submission_changelist")).content.decode()
+        return len(queries), page
+
+    submitted(client)
+    one, _page = list_page()
+    for title in ("第二篇", "第三篇", "第四篇"):
+        post(client, title=title, manuscript=SimpleUploadedFile("b.docx", docx_bytes(paragraphs=["一二三四五"])))
+    for submission in Submission.objects.all():
+        submission = submission_transition(submission=submission, to=Status.UNDER_REVIEW, by=editor)
+        submission_transition(submission=submission, to=Status.REVISION_REQUESTED, by=editor)
+        revision = SimpleUploadedFile("修改稿.docx", docx_bytes(paragraphs=["修改后的正文共十个字"]))
+        assert client.post(submission.get_status_url(), {"manuscript": revision}).status_code == 302
+    many, page = list_page()
+    assert many == one
+    assert page.count('<td class="field-char_count">10</td>') == 4  # the latest version of each

@@ -66,7 +66,7 @@ def act(staff_client, django_capture_on_commit_callbacks):
 
 def test_editors_approve_a_request_and_the_reader_is_told(staff_client, act):
     subscription = make_subscription(subscriber=make_subscriber(), status="pending")
-    response = act("make_approved", [subscription])
+    response = act("approve", [subscription])
     assert "已处理 1 项" in response.content.decode()
     subscription.refresh_from_db()
     assert subscription.status == "approved" and subscription.is_active
@@ -78,12 +78,12 @@ def test_editors_approve_a_request_and_the_reader_is_told(staff_client, act):
 
 def test_editors_refuse_a_request_and_cannot_approve_twice(act):
     refused = make_subscription(subscriber=make_subscriber(), status="pending")
-    act("make_refused", [refused])
+    act("refuse", [refused])
     refused.refresh_from_db()
     assert refused.status == "refused" and "未获批准" in mail.outbox[0].body
     approved = make_subscription(subscriber=make_subscriber(email="b@example.cn"))
-    response = act("make_approved", [approved])
-    assert "已是“已批准”" in response.content.decode() and len(mail.outbox) == 1
+    response = act("approve", [approved])
+    assert "不能从“已批准”变为“已批准”" in response.content.decode() and len(mail.outbox) == 1
 
 
 def test_a_subscription_entered_by_an_editor_is_granted_by_them(staff_client):
@@ -230,3 +230,13 @@ def test_the_active_filter_lists_only_approved_current_subscriptions(staff_clien
     assert str(active.subscriber) in html and "待审读者" not in html and "过期读者" not in html
     html = staff_client.get(reverse("admin:subscriptions_subscription_changelist") + "?active=expired").content.decode()
     assert "过期读者" in html and "有效读者" not in html
+
+
+def test_each_decision_is_logged_with_who_and_when(staff_client, act):
+    subscription = make_subscription(subscriber=make_subscriber(), status="pending")
+    act("approve", [subscription])
+    act("refuse", [subscription])
+    log = list(subscription.status_changes.order_by("id").values_list("from_status", "to_status", "changed_by"))
+    assert log == [("pending", "approved", staff_client.user.pk), ("approved", "refused", staff_client.user.pk)]
+    page = staff_client.get(reverse("admin:subscriptions_subscription_change", args=[subscription.pk]))
+    assert "审批记录" in page.content.decode()

@@ -12,10 +12,10 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
+from issues.files import write_atomically
 from issues.models import Issue, IssuePDF, Periodical
 from issues.subscriptions.models import Download, Subscription
-from issues.subscriptions.services import subscription_decide
-from issues.typesetting.build import write_atomically
+from issues.subscriptions.services import subscription_approve
 from tests.browser import DESKTOP, PHONE, check_reading_page, checked_page
 from tests.factories import make_issue, make_subscriber, make_subscription
 
@@ -80,7 +80,7 @@ def test_a_reader_registers_confirms_and_downloads_the_pdf_once_approved(browser
         expect(page.get_by_role("main")).to_contain_text("您的账号目前没有有效的订阅，因此不能下载 PDF。")
         assert not Download.objects.exists()
 
-        subscription_decide(subscription=Subscription.objects.get(), approve=True, by=None)
+        subscription_approve(subscription=Subscription.objects.get(), by=None)
         assert mail.outbox[-1].subject == "您的《乡村观察》订阅已开通"
         page.goto(issue.get_absolute_url())
         with page.expect_download() as download:

@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
@@ -16,15 +17,15 @@ from pdfminer.layout import LAParams, LTTextLineHorizontal
 from pypdf import PdfReader
 
 from articles.models import Article
+from articles.services import issue_publish
 from issues.models import Issue, IssuePDF, Periodical
-from issues.services import issue_transition
 from issues.typesetting.build import issue_build_pdf
 from issues.typesetting.fetcher import BASE_URL, ProjectFilesFetcher
 from tests.factories import image_bytes, make_article, make_issue, make_section
 
 pytestmark = pytest.mark.django_db
 
-DEMO_REPORT = Path(__file__).resolve().parent.parent / "issues/demo/articles/02-report-cross-border.md"
+DEMO_REPORT = Path(__file__).resolve().parent.parent / "issues/bundles/demo/articles/02-report-cross-border.md"
 MM = 72 / 25.4
 
 
@@ -243,7 +244,7 @@ def test_publishing_an_issue_builds_both_variants(django_capture_on_commit_callb
     issue = small_issue(status=Issue.Status.READY)
     Article.objects.update(status=Article.Status.READY)
     with django_capture_on_commit_callbacks(execute=True):
-        issue_transition(issue=issue, to=Issue.Status.PUBLISHED)
+        issue_publish(issue=issue)
     records = {record.variant: record for record in IssuePDF.objects.filter(issue=issue)}
     assert set(records) == {"screen", "print"}
     assert all(record.status == IssuePDF.Status.DONE and record.path.is_file() for record in records.values())
@@ -289,6 +290,21 @@ def test_building_and_downloading_need_staff(client, django_user_model):
     assert client.post(reverse("admin:issues_issue_build_pdf", args=[issue.pk])).status_code == 302
     assert client.get(reverse("admin:issues_issue_pdf", args=[issue.pk, "screen"])).status_code == 302
     assert not IssuePDF.objects.filter(status=IssuePDF.Status.QUEUED).exists()
+
+
+def test_staff_without_the_permission_are_refused_and_unknown_issues_are_404(client, django_user_model):
+    issue = small_issue()
+    issue_build_pdf(issue=issue)
+    viewer = django_user_model.objects.create_user(username="viewer", password="x", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_issue"))
+    client.force_login(viewer)
+    assert client.post(reverse("admin:issues_issue_build_pdf", args=[issue.pk])).status_code == 403
+    assert client.get(reverse("admin:issues_issue_pdf", args=[issue.pk, "screen"])).status_code == 200
+    assert client.get(reverse("admin:issues_issue_pdf", args=[issue.pk, "poster"])).status_code == 404
+    assert client.get(reverse("admin:issues_issue_pdf", args=[issue.pk + 1, "screen"])).status_code == 404
+    assert not IssuePDF.objects.filter(status=IssuePDF.Status.QUEUED).exists()
+    client.force_login(django_user_model.objects.create_user(username="other", password="x", is_staff=True))
+    assert client.get(reverse("admin:issues_issue_pdf", args=[issue.pk, "screen"])).status_code == 403
 
 
 def test_command_refuses_unknown_issues_and_reports_failures():

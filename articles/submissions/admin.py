@@ -1,12 +1,12 @@
 from django import forms
 from django.contrib import admin, messages
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.html import format_html, linebreaks
 from django.utils.translation import gettext_lazy as _
 
 from articles.submissions.models import Manuscript, Submission, SubmissionEvent
-from articles.submissions.services import EDITOR_MOVES, S, submission_accept, submission_transition
+from articles.submissions.services import submission_accept, submission_transition
 from issues.admin import ReadOnlyInline, StatusChangeInline
 from issues.models import Section
 from issues.workflow import TransitionNotAllowed
@@ -35,14 +35,14 @@ class DecisionForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        moves = EDITOR_MOVES.get(self.instance.status, set())
+        moves = self.instance.allowed_moves(by_editor=True)
         self.fields["next_status"].choices = [("", _("（不变）"))] + [
-            (value, label) for value, label in S.choices if value in moves
+            (value, label) for value, label in Submission.Status.choices if value in moves
         ]
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("next_status") == S.ACCEPTED and not cleaned.get("section"):
+        if cleaned.get("next_status") == Submission.Status.ACCEPTED and not cleaned.get("section"):
             self.add_error("section", _("录用时请选择栏目。"))
         return cleaned
 
@@ -88,6 +88,9 @@ class SubmissionAdmin(admin.ModelAdmin):
     ]
     inlines = [ManuscriptInline, SubmissionEventInline]
 
+    class Media:
+        css = {"all": ["desk/desk.css"]}
+
     def has_add_permission(self, request):
         return False  # submissions come through the public form
 
@@ -104,14 +107,14 @@ class SubmissionAdmin(admin.ModelAdmin):
         manuscript = submission.manuscript
         if not manuscript:
             return "—"
-        return format_html('<div style="max-height:30em;overflow:auto">{}</div>', linebreaks(manuscript.text))
+        return render_to_string("admin/submissions/manuscript_text.html", {"manuscript": manuscript})
 
     @admin.display(description=_("文章"))
     def article_link(self, submission):
         if not submission.article_id:
             return "—"
         url = reverse("admin:articles_article_change", args=[submission.article_id])
-        return format_html('<a href="{}">{}</a>', url, submission.article)
+        return render_to_string("admin/_link.html", {"url": url, "text": submission.article})
 
     def save_model(self, request, submission, form, change):
         super().save_model(request, submission, form, change)
@@ -119,7 +122,7 @@ class SubmissionAdmin(admin.ModelAdmin):
         if not to:
             return
         try:
-            if to == S.ACCEPTED:
+            if to == Submission.Status.ACCEPTED:
                 request.accepted_article = submission_accept(
                     submission=submission, editor=request.user, section=form.cleaned_data["section"], message=message
                 )

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from articles import word
 from articles.submissions.models import Submission
+from issues.forms import HoneypotMixin
 from issues.models import Periodical
 
 PHONE = re.compile(r"^\+?[\d\s\-()（）]{7,25}$")
@@ -41,17 +42,11 @@ def clean_phone(value):
     return value.strip()
 
 
-class SubmissionForm(forms.ModelForm):
+class SubmissionForm(HoneypotMixin, forms.ModelForm):
     manuscript = ManuscriptField(label=_("稿件（Word .docx）"))
     consent = forms.BooleanField(
         label=_("我确认稿件为本人原创，同意本刊编辑、发表并在网站和 PDF 中传播。"),
         error_messages={"required": _("请阅读并同意投稿须知。")},
-    )
-    # A field people never see; software that fills every field fills it.
-    website = forms.CharField(
-        required=False,
-        label=_("网站（请留空）"),
-        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
     )
 
     class Meta:
@@ -62,10 +57,6 @@ class SubmissionForm(forms.ModelForm):
 
     def clean_phone(self):
         return clean_phone(self.cleaned_data["phone"])
-
-    @property
-    def is_spam(self):
-        return bool(self.data.get("website"))
 
 
 class RevisionForm(forms.Form):

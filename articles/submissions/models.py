@@ -56,6 +56,20 @@ class Submission(models.Model):
         REJECTED = "rejected", _("未录用")
         WITHDRAWN = "withdrawn", _("已撤回")
 
+    # Who may move a submission where: editors decide; the author withdraws until a decision,
+    # and a revision sends the piece back to review.
+    EDITOR_MOVES = {
+        Status.RECEIVED: {Status.UNDER_REVIEW, Status.REJECTED},
+        Status.UNDER_REVIEW: {Status.REVISION_REQUESTED, Status.ACCEPTED, Status.REJECTED},
+        Status.REVISION_REQUESTED: {Status.UNDER_REVIEW, Status.ACCEPTED, Status.REJECTED},
+    }
+    AUTHOR_MOVES = {
+        Status.RECEIVED: {Status.WITHDRAWN},
+        Status.UNDER_REVIEW: {Status.WITHDRAWN},
+        Status.REVISION_REQUESTED: {Status.WITHDRAWN, Status.UNDER_REVIEW},
+    }
+    DECISIONS = {Status.REVISION_REQUESTED, Status.ACCEPTED, Status.REJECTED}  # the author is e-mailed
+
     tracking_number = models.CharField(_("稿件编号"), max_length=20, unique=True, editable=False)
     token = models.CharField(max_length=64, unique=True, editable=False)
     title = models.CharField(_("标题"), max_length=200)
@@ -105,10 +119,15 @@ class Submission(models.Model):
     def get_status_url(self):
         return reverse("submissions:status", kwargs={"token": self.token})
 
+    def allowed_moves(self, *, by_editor: bool) -> set[str]:
+        """The statuses an editor (or, with `by_editor` False, the author) may move this submission to."""
+        return (self.EDITOR_MOVES if by_editor else self.AUTHOR_MOVES).get(self.status, set())
+
     @property
     def manuscript(self):
-        """The latest version of the manuscript."""
-        return self.manuscripts.order_by("-uploaded_at", "-pk").first()
+        """The latest version of the manuscript (from `prefetch_related("manuscripts")` when there is one)."""
+        latest = self.manuscripts.all()[:1]  # Manuscript.Meta.ordering: newest first
+        return latest[0] if latest else None
 
     @property
     def is_decided(self):

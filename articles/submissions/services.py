@@ -7,59 +7,44 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from articles import word
 from articles.models import Article, Authorship, Contributor
 from articles.submissions.models import Manuscript, Submission, SubmissionEvent
+from issues.files import files_removed_on_failure
 from issues.mail import templated_email
 from issues.models import Periodical
+from issues.throttle import RateLimit
 from issues.workflow import TransitionNotAllowed
 
-S = Submission.Status
-EDITOR_MOVES = {
-    S.RECEIVED: {S.UNDER_REVIEW, S.REJECTED},
-    S.UNDER_REVIEW: {S.REVISION_REQUESTED, S.ACCEPTED, S.REJECTED},
-    S.REVISION_REQUESTED: {S.UNDER_REVIEW, S.ACCEPTED, S.REJECTED},
-}
-AUTHOR_MOVES = {  # the author withdraws until a decision; a revision sends the piece back to review
-    S.RECEIVED: {S.WITHDRAWN},
-    S.UNDER_REVIEW: {S.WITHDRAWN},
-    S.REVISION_REQUESTED: {S.WITHDRAWN, S.UNDER_REVIEW},
-}
-DECISIONS = {S.REVISION_REQUESTED, S.ACCEPTED, S.REJECTED}
-RATE_LIMIT = 5  # submissions per IP address
-RATE_WINDOW = timedelta(hours=1)
+SUBMISSION_RATE = RateLimit(limit=5, window=timedelta(hours=1), ip_field="submitter_ip", time_field="submitted_at")
 
 
 def submissions_rate_limited(ip: str | None) -> bool:
-    """Whether `ip` has sent RATE_LIMIT submissions within the last RATE_WINDOW."""
-    if not ip:
-        return False
-    since = timezone.now() - RATE_WINDOW
-    return Submission.objects.filter(submitter_ip=ip, submitted_at__gte=since).count() >= RATE_LIMIT
+    """Whether `ip` has sent its allowed submissions within the last hour."""
+    return SUBMISSION_RATE.exceeded(Submission.objects.all(), ip)
 
 
 def submission_create(*, fields: dict, file_name: str, data: bytes, inspected, ip: str | None) -> Submission:
     """Store a new submission and its manuscript, then confirm receipt to the author by e-mail."""
-    with _files_removed_on_failure() as written, transaction.atomic():
+    with files_removed_on_failure() as written, transaction.atomic():
         submission = Submission.objects.create(submitter_ip=ip, **fields)
         _add_manuscript(submission, file_name, data, inspected, written)
-        SubmissionEvent.objects.create(submission=submission, to_status=S.RECEIVED)
+        SubmissionEvent.objects.create(submission=submission, to_status=Submission.Status.RECEIVED)
         transaction.on_commit(lambda: _mail(submission, "received"))
     return submission
 
 
 def submission_revise(*, submission: Submission, file_name: str, data: bytes, inspected) -> Submission:
     """The author's revised manuscript: stored beside the first, and the piece goes back to review."""
-    with _files_removed_on_failure() as written, transaction.atomic():
+    with files_removed_on_failure() as written, transaction.atomic():
         submission = Submission.objects.select_for_update().get(pk=submission.pk)
-        if submission.status != S.REVISION_REQUESTED:
+        if submission.status != Submission.Status.REVISION_REQUESTED:
             raise TransitionNotAllowed(_("只有编辑部要求修改时才能上传修改稿。"))
         _add_manuscript(submission, file_name, data, inspected, written)
         submission = submission_transition(
-            submission=submission, to=S.UNDER_REVIEW, by=None, message=_("作者上传了修改稿。")
+            submission=submission, to=Submission.Status.UNDER_REVIEW, by=None, message=_("作者上传了修改稿。")
         )
     return submission
 
@@ -68,26 +53,27 @@ def submission_revise(*, submission: Submission, file_name: str, data: bytes, in
 def submission_transition(*, submission: Submission, to: str, by=None, message: str = "") -> Submission:
     """Move a submission if the workflow allows it (`by` None means the author); log it; mail decisions."""
     submission = Submission.objects.select_for_update().get(pk=submission.pk)
-    allowed = (AUTHOR_MOVES if by is None else EDITOR_MOVES).get(submission.status, set())
-    if to not in allowed:
+    if to not in submission.allowed_moves(by_editor=by is not None):
+        labels = dict(Submission.Status.choices)
         raise TransitionNotAllowed(
-            _("稿件不能从“%(from)s”变为“%(to)s”。")
-            % {"from": S(submission.status).label, "to": S(to).label if to in S.values else to}
+            _("稿件不能从“%(from)s”变为“%(to)s”。") % {"from": labels[submission.status], "to": labels.get(to, to)}
         )
     SubmissionEvent.objects.create(
         submission=submission, from_status=submission.status, to_status=to, changed_by=by, comment=message
     )
     submission.status = to
     submission.save(update_fields=["status"])
-    if to in DECISIONS:
+    if to in Submission.DECISIONS:
         transaction.on_commit(lambda: _mail(submission, "decision", message=message))
     return submission
 
 
 def submission_accept(*, submission: Submission, editor, section, message: str = "") -> Article:
     """Accept a piece and turn its manuscript into a draft article (images into media), all or nothing."""
-    with _files_removed_on_failure() as written, transaction.atomic():
-        submission = submission_transition(submission=submission, to=S.ACCEPTED, by=editor, message=message)
+    with files_removed_on_failure() as written, transaction.atomic():
+        submission = submission_transition(
+            submission=submission, to=Submission.Status.ACCEPTED, by=editor, message=message
+        )
         folder = f"articles/images/submission-{submission.pk}-{secrets.token_hex(4)}"
         body, images = word.docx_html(submission.manuscript.file.read(), image_folder=folder)
         for name, data in images.items():
@@ -127,20 +113,6 @@ def _add_manuscript(submission, file_name, data, inspected, written):
     manuscript.file.save("manuscript.docx", ContentFile(data), save=False)
     written.append((manuscript.file.storage, manuscript.file.name))
     manuscript.save()
-
-
-class _files_removed_on_failure:
-    """Collects the (storage, name) of files a workflow step writes; deletes them if the step fails."""
-
-    def __enter__(self):
-        self.written = []
-        return self.written
-
-    def __exit__(self, exc_type, exc, traceback):
-        if exc_type is not None:
-            for storage, name in self.written:
-                storage.delete(name)
-        return False
 
 
 def _mail(submission, template, *, message=""):

@@ -6,7 +6,6 @@ from django.views.decorators.http import require_POST
 from articles.submissions.forms import RevisionForm, SubmissionForm
 from articles.submissions.models import Submission
 from articles.submissions.services import (
-    S,
     submission_create,
     submission_revise,
     submission_transition,
@@ -55,7 +54,7 @@ def status(request, token):
     context = {
         "submission": submission,
         "events": submission.events.all(),
-        "revision_form": revision_form if submission.status == S.REVISION_REQUESTED else None,
+        "revision_form": revision_form if submission.status == Submission.Status.REVISION_REQUESTED else None,
         "can_withdraw": not submission.is_decided,
         "new": request.GET.get("new") == "1",
     }
@@ -68,7 +67,9 @@ def status(request, token):
 def withdraw(request, token):
     submission = get_object_or_404(Submission, token=token)
     try:
-        submission_transition(submission=submission, to=S.WITHDRAWN, by=None, message=_("作者撤回了稿件。"))
+        submission_transition(
+            submission=submission, to=Submission.Status.WITHDRAWN, by=None, message=_("作者撤回了稿件。")
+        )
         messages.success(request, _("稿件已撤回。"))
     except TransitionNotAllowed as refusal:
         messages.error(request, str(refusal))

@@ -15,12 +15,13 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from articles.models import Article, Authorship, Contributor
+from articles.services import article_mark_ready, issue_mark_ready, issue_publish
 from issues.bundles.bodies import ImageStore, convert_body, media_name
 from issues.bundles.errors import BundleError
 from issues.bundles.files import BundleFiles
+from issues.files import files_removed_on_failure
 from issues.images import web_image
 from issues.models import Issue, MastheadLine, Section
-from issues.services import issue_transition
 
 MANIFEST = "issue.toml"
 _IMG_SRC = re.compile(r'<img\b[^>]*?\ssrc="([^"]*)"')
@@ -213,42 +214,40 @@ def _read_article(table: _Table) -> ArticleEntry:
 
 
 def write_bundle(bundle: ParsedBundle, *, replace: bool = False, publish: bool = False) -> Issue:
-    """Write a checked bundle: database rows in one transaction, files removed again on failure."""
-    written = []
-    try:
-        with transaction.atomic():
-            _make_room(bundle, replace=replace)
-            for name, data in bundle.images.files.items():
-                stored = default_storage.save(name, ContentFile(data))
-                written.append(stored)
-                if stored != name:
-                    raise BundleError(_("媒体文件“%(name)s”已存在。") % {"name": name})
-            issue = Issue(
-                year=bundle.year,
-                number=bundle.number,
-                total_number=bundle.total_number,
-                publication_date=bundle.date,
-                title=bundle.title,
-                print_run=bundle.print_run,
-            )
-            if bundle.cover:
-                issue.cover.save(bundle.cover[0], ContentFile(bundle.cover[1]), save=False)
-                written.append(issue.cover.name)
-            issue.save()
-            if issue.cover_thumbnail:
-                written.append(issue.cover_thumbnail.name)
-            MastheadLine.objects.bulk_create(
-                MastheadLine(issue=issue, position=position, label=label, value=value)
-                for position, (label, value) in enumerate(bundle.masthead, start=1)
-            )
-            _create_articles(issue, bundle.articles)
-            if publish:
-                for status in (Issue.Status.READY, Issue.Status.PUBLISHED):
-                    issue = issue_transition(issue=issue, to=status, comment=_("导入时发布"))
-    except BaseException:
-        for name in written:
-            default_storage.delete(name)
-        raise
+    """Write a checked bundle: database rows in one transaction, files removed again on failure.
+
+    The articles and, with `publish`, the issue move through the workflow's own transitions,
+    so the imported issue's history says it was imported.
+    """
+    with files_removed_on_failure() as written, transaction.atomic():
+        _make_room(bundle, replace=replace)
+        for name, data in bundle.images.files.items():
+            stored = default_storage.save(name, ContentFile(data))
+            written.append((default_storage, stored))
+            if stored != name:
+                raise BundleError(_("媒体文件“%(name)s”已存在。") % {"name": name})
+        issue = Issue(
+            year=bundle.year,
+            number=bundle.number,
+            total_number=bundle.total_number,
+            publication_date=bundle.date,
+            title=bundle.title,
+            print_run=bundle.print_run,
+        )
+        if bundle.cover:
+            issue.cover.save(bundle.cover[0], ContentFile(bundle.cover[1]), save=False)
+            written.append((default_storage, issue.cover.name))
+        issue.save()
+        if issue.cover_thumbnail:
+            written.append((default_storage, issue.cover_thumbnail.name))
+        MastheadLine.objects.bulk_create(
+            MastheadLine(issue=issue, position=position, label=label, value=value)
+            for position, (label, value) in enumerate(bundle.masthead, start=1)
+        )
+        _create_articles(issue, bundle.articles)
+        if publish:
+            issue = issue_mark_ready(issue=issue, comment=_("导入时定稿"))
+            issue = issue_publish(issue=issue, comment=_("导入时发布"))
     return issue
 
 
@@ -296,13 +295,13 @@ def _create_articles(issue, entries):
             source=entry.source,
             body=entry.body,
             in_toc=entry.in_toc,
-            status=Article.Status.READY,
         )
         article.save()
         Authorship.objects.bulk_create(
             Authorship(article=article, contributor=contributors[name], position=order)
             for order, name in enumerate(dict.fromkeys(entry.authors), start=1)
         )
+        article_mark_ready(article=article, comment=_("导入时定稿"))
 
 
 def _sections(entries) -> dict[tuple[str, ...], Section]:

@@ -11,9 +11,16 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from issues.admin import ReadOnlyInline, transition_action
-from issues.subscriptions.models import Download, Institution, IPRange, Subscriber, Subscription
-from issues.subscriptions.services import subscription_decide
+from issues.admin import ReadOnlyInline, StatusChangeInline, apply_transition
+from issues.subscriptions.models import (
+    Download,
+    Institution,
+    IPRange,
+    Subscriber,
+    Subscription,
+    SubscriptionStatusChange,
+)
+from issues.subscriptions.services import subscription_approve, subscription_refuse
 
 
 class ActiveFilter(admin.SimpleListFilter):
@@ -97,6 +104,11 @@ class SubscriberAdmin(admin.ModelAdmin):
         return subscriber.download_count
 
 
+class SubscriptionStatusChangeInline(StatusChangeInline):
+    model = SubscriptionStatusChange
+    verbose_name_plural = _("审批记录")
+
+
 @admin.register(Subscription)
 class SubscriptionAdmin(admin.ModelAdmin):
     list_display = ["subscriber", "email", "starts_on", "ends_on", "status", "state", "requested_at", "decided_by"]
@@ -107,10 +119,16 @@ class SubscriptionAdmin(admin.ModelAdmin):
     date_hierarchy = "requested_at"
     fields = ["subscriber", "starts_on", "ends_on", "note", "status", "requested_at", "decided_by", "decided_at"]
     readonly_fields = ["status", "requested_at", "decided_by", "decided_at"]
-    actions = [
-        transition_action(Subscription.Status.APPROVED, _("批准所选订阅")),
-        transition_action(Subscription.Status.REFUSED, _("拒绝所选订阅")),
-    ]
+    actions = ["approve", "refuse"]
+    inlines = [SubscriptionStatusChangeInline]
+
+    @admin.action(description=_("批准所选订阅"), permissions=["change"])
+    def approve(self, request, queryset):
+        apply_transition(self, request, queryset, lambda s: subscription_approve(subscription=s, by=request.user))
+
+    @admin.action(description=_("拒绝所选订阅"), permissions=["change"])
+    def refuse(self, request, queryset):
+        apply_transition(self, request, queryset, lambda s: subscription_refuse(subscription=s, by=request.user))
 
     @admin.display(description=_("电子邮箱"))
     def email(self, subscription):
@@ -120,13 +138,10 @@ class SubscriptionAdmin(admin.ModelAdmin):
     def state(self, subscription):
         return subscription.state_label
 
-    def transition(self, subscription, *, to, by):
-        subscription_decide(subscription=subscription, approve=to == Subscription.Status.APPROVED, by=by)
-
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if not change:  # a subscription an editor enters is granted by that editor
-            subscription_decide(subscription=obj, approve=True, by=request.user, note=obj.note)
+            subscription_approve(subscription=obj, by=request.user, note=obj.note)
 
 
 class IPRangeInline(admin.TabularInline):

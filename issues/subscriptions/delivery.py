@@ -14,8 +14,8 @@ from django.utils.html import escape
 from django.utils.http import http_date, quote_etag
 from pypdf import PdfReader, PdfWriter
 
+from issues.files import write_atomically
 from issues.models import IssuePDF
-from issues.typesetting.build import write_atomically
 from issues.typesetting.fetcher import BASE_URL, ProjectFilesFetcher
 
 STAMPED_DIR = "stamped"

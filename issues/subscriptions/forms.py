@@ -4,8 +4,10 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from issues.forms import HoneypotMixin
 
-class RegistrationForm(forms.Form):
+
+class RegistrationForm(HoneypotMixin, forms.Form):
     name = forms.CharField(label=_("姓名"), max_length=50)
     organisation = forms.CharField(
         label=_("单位"), max_length=100, required=False, help_text=_("个人订阅可不填。将印在您下载的 PDF 页脚。")
@@ -20,16 +22,6 @@ class RegistrationForm(forms.Form):
     password2 = forms.CharField(
         label=_("再次输入密码"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
-    # A field people never see; software that fills every field fills it.
-    website = forms.CharField(
-        required=False,
-        label=_("网站（请留空）"),
-        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
-    )
-
-    @property
-    def is_spam(self):
-        return bool(self.data.get("website"))
 
     def clean_name(self):
         return " ".join(self.cleaned_data["name"].split())

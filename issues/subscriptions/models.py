@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from issues.models import Issue
+from issues.models import Issue, StatusChange
 
 
 class Subscriber(models.Model):
@@ -136,6 +136,14 @@ class Subscription(AccessPeriod):
         if self.starts_on > today:
             return gettext("尚未开始")
         return gettext("有效")
+
+
+class SubscriptionStatusChange(StatusChange):
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="status_changes")
+
+    class Meta(StatusChange.Meta):
+        verbose_name = _("审批记录")
+        verbose_name_plural = _("审批记录")
 
 
 def validate_cidr(value):

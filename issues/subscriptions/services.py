@@ -12,16 +12,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-from django.utils.translation import gettext as _
 
 from issues.mail import templated_email
 from issues.models import Issue, Periodical
 from issues.subscriptions.models import PublicationNotice, Subscriber, Subscription
-from issues.workflow import TransitionNotAllowed
+from issues.throttle import RateLimit
+from issues.workflow import change_status
 
-REGISTRATION_LIMIT = 5  # accounts per IP address
-REGISTRATION_WINDOW = datetime.timedelta(hours=1)
+REGISTRATION_RATE = RateLimit(
+    limit=5, window=datetime.timedelta(hours=1), ip_field="registered_ip", time_field="registered_at"
+)
 UNSUBSCRIBE_SALT = "bulletin.subscriptions.unsubscribe"
+PENDING, APPROVED, REFUSED = Subscription.Status
 
 
 class EmailConfirmationTokenGenerator(PasswordResetTokenGenerator):
@@ -37,10 +39,8 @@ confirmation_tokens = EmailConfirmationTokenGenerator()
 
 
 def registrations_rate_limited(ip: str | None) -> bool:
-    if not ip:
-        return False
-    since = timezone.now() - REGISTRATION_WINDOW
-    return Subscriber.objects.filter(registered_ip=ip, registered_at__gte=since).count() >= REGISTRATION_LIMIT
+    """Whether `ip` has registered its allowed accounts within the last hour."""
+    return REGISTRATION_RATE.exceeded(Subscriber.objects.all(), ip)
 
 
 @transaction.atomic
@@ -101,28 +101,31 @@ def subscription_request(*, subscriber: Subscriber) -> Subscription:
         ends_on=starts_on + datetime.timedelta(days=settings.SUBSCRIPTION_DAYS - 1),
     )
     if settings.SUBSCRIPTION_AUTO_APPROVE:
-        subscription = subscription_decide(subscription=subscription, approve=True, by=None, note="")
+        subscription = subscription_approve(subscription=subscription, by=None)
     return subscription
 
 
 @transaction.atomic
-def subscription_decide(*, subscription: Subscription, approve: bool, by, note: str = "") -> Subscription:
-    """Approve or refuse a subscription, record who decided, and tell the subscriber."""
-    S = Subscription.Status
+def subscription_approve(*, subscription: Subscription, by, note: str = "") -> Subscription:
+    """批准: the subscriber may download during the subscription's dates, and is told so."""
+    return _decide(subscription, sources={PENDING, REFUSED}, target=Subscription.Status.APPROVED, by=by, note=note)
+
+
+@transaction.atomic
+def subscription_refuse(*, subscription: Subscription, by, note: str = "") -> Subscription:
+    """拒绝: the request (or a granted subscription) is refused, and the subscriber told why."""
+    return _decide(subscription, sources={PENDING, APPROVED}, target=Subscription.Status.REFUSED, by=by, note=note)
+
+
+def _decide(subscription, *, sources, target, by, note):
     subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
-    to = S.APPROVED if approve else S.REFUSED
-    if subscription.status == to:
-        raise TransitionNotAllowed(
-            _("“%(subscription)s”已是“%(status)s”。")
-            % {"subscription": subscription, "status": subscription.get_status_display()}
-        )
-    subscription.status = to
+    change_status(subscription, sources=sources, target=target, by=by, comment=note, log=subscription.status_changes)
     subscription.decided_by = by if by is not None and by.is_authenticated else None
     subscription.decided_at = timezone.now()
     if note:
         subscription.note = note
     subscription.save(update_fields=["status", "decided_by", "decided_at", "note"])
-    template = "approved" if approve else "refused"
+    template = "approved" if target == Subscription.Status.APPROVED else "refused"
     transaction.on_commit(lambda: _mail(subscription.subscriber, template, subscription=subscription, note=note))
     return subscription
 
@@ -199,7 +202,7 @@ def _notice_message(subscriber, issue, periodical, site_url):
         "issue": issue,
         "periodical": periodical,
         "issue_url": site_url + issue.get_absolute_url(),
-        "pdf_url": site_url + reverse("issues:pdf", args=[issue.year, issue.number]),
+        "pdf_url": site_url + reverse("issue_pdf", args=[issue.year, issue.number]),
         "unsubscribe_url": unsubscribe_url,
     }
     return templated_email(

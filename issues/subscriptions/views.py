@@ -1,20 +1,26 @@
-"""Reader accounts: registration with e-mail confirmation, the subscription page, notice preferences."""
+"""Readers' side of subscriptions: the protected PDF download, registration with e-mail confirmation,
+the subscription page, notice preferences."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.db import IntegrityError
-from django.shortcuts import redirect, render
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from issues.models import Periodical
+from issues.models import Issue, Periodical
+from issues.subscriptions.access import pdf_access
+from issues.subscriptions.delivery import protected_file_response, stamped_copy
 from issues.subscriptions.forms import RegistrationForm, ResendConfirmationForm
-from issues.subscriptions.models import Subscriber
+from issues.subscriptions.models import Download, Subscriber
 from issues.subscriptions.services import (
     confirmation_tokens,
     registrations_rate_limited,
@@ -24,6 +30,39 @@ from issues.subscriptions.services import (
     subscriber_register,
     subscription_request,
 )
+
+
+def issue_pdf(request, year, number):
+    """The issue's screen PDF for staff, active subscribers and readers on a subscribing institution's network.
+
+    Anonymous readers are sent to sign in; signed-in readers without access learn how to
+    subscribe (403). Every download is logged.
+    """
+    issue = get_object_or_404(Issue.objects.visible_to(request.user), year=year, number=number)
+    access = pdf_access(request)
+    if access is None:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return how_to_subscribe(request, status=403)
+    record = issue.screen_pdf()
+    if record is None or not record.path.is_file():
+        raise Http404(_("本期 PDF 正在生成，请稍后再试。"))
+    path, etag = record.path, record.build_key
+    if settings.PDF_STAMPING and access.stamp_for is not None:
+        path = stamped_copy(record, access.stamp_for.stamp_line)
+        etag += "-" + path.stem
+    response = protected_file_response(
+        request,
+        path,
+        filename=f"{Periodical.load().name}{issue.issue_line}.pdf",
+        ascii_filename=f"{issue.key}.pdf",
+        etag=etag,
+    )
+    if request.method == "GET" and response.status_code == 200:
+        Download.objects.create(
+            issue=issue, user=access.user, institution=access.institution, ip=request.META.get("REMOTE_ADDR") or None
+        )
+    return response
 
 
 def register(request):

@@ -2,8 +2,6 @@
 
 import hashlib
 import logging
-import os
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from articles.models import Article
+from issues.files import write_atomically
 from issues.models import ContentVersion, Issue, IssuePDF
 from issues.typesetting import justify
 from issues.typesetting.document import issue_html
@@ -113,21 +112,6 @@ def build_key(html: str, *, variant: str) -> str:
     for name in STYLESHEETS:
         digest.update(Path(finders.find(name)).read_bytes())
     return digest.hexdigest()
-
-
-def write_atomically(path: Path, data: bytes):
-    """Replace `path` with `data` in one step: readers see the old file or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 class _MissingGlyphs(logging.Handler):

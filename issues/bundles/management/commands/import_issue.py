@@ -2,7 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from issues.bundles import BundleError, import_bundle
+from issues.bundles.errors import BundleError
+from issues.bundles.importer import import_bundle
 from issues.workflow import TransitionNotAllowed
 
 

@@ -2,7 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from issues.bundles import BundleError, export_bundle
+from issues.bundles.errors import BundleError
+from issues.bundles.exporter import export_bundle
 from issues.models import Issue
 
 

@@ -4,7 +4,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from issues.bundles import BundleError, import_bundle
+from issues.bundles.errors import BundleError
+from issues.bundles.importer import import_bundle
 from issues.models import Issue, Periodical
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"

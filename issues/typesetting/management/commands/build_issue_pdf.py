@@ -3,8 +3,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from issues.files import write_atomically
 from issues.models import Issue, IssuePDF
-from issues.typesetting.build import issue_build_pdf, write_atomically
+from issues.typesetting.build import issue_build_pdf
 
 
 class Command(BaseCommand):
