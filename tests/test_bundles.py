@@ -60,6 +60,34 @@ def import_issue(path, *options) -> str:
     return out.getvalue()
 
 
+def docx_holding_xml(megabytes: int) -> bytes:
+    """A valid .docx whose main document is `megabytes` MB of ordinary paragraphs: a few hundred KB zipped."""
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    paragraph = "<w:p><w:r><w:t>南滨市电子商务交易额突破千亿元。</w:t></w:r></w:p>".encode()
+    chunk = paragraph * (1024 * 1024 // len(paragraph))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(
+            "[Content_Types].xml",
+            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument'
+            '.wordprocessingml.document.main+xml"/></Types>',
+        )
+        archive.writestr(
+            "_rels/.rels",
+            '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" Target="word/document.xml" Type="http://schemas.openxmlformats.org/'
+            'officeDocument/2006/relationships/officeDocument"/></Relationships>',
+        )
+        with archive.open("word/document.xml", "w", force_zip64=True) as document:
+            document.write(f'<?xml version="1.0"?><w:document xmlns:w="{w}"><w:body>'.encode())
+            for _ in range(megabytes):
+                document.write(chunk)
+            document.write(b"</w:body></w:document>")
+    return out.getvalue()
+
+
 def import_error(path, *options) -> str:
     with pytest.raises(CommandError) as excinfo:
         import_issue(path, *options)
@@ -580,6 +608,22 @@ def test_import_refuses_a_total_number_used_by_another_issue(tmp_path):
         assert message == "issue.toml：total_number：总期号 26 已被2016年第5期（总第26期）使用。"
         assert row_counts() == before
         assert media_files() == []
+
+
+def test_a_docx_body_holding_100_mb_of_xml_is_refused_naming_the_file(tmp_path):
+    body = docx_holding_xml(100)
+    assert len(body) < 1024 * 1024  # what makes it a bomb: it looks small
+    bundle = write_bundle(
+        root=tmp_path / "bundle",
+        files={
+            "issue.toml": manifest(articles=[{**VALID_ARTICLE, "body": "articles/01.docx"}]),
+            "articles/01.docx": body,
+        },
+    )
+    message = import_error(bundle)
+    assert message.startswith("articles/01.docx：articles[1].body：文件解压后的内容过大或结构异常")
+    assert row_counts() == {"Issue": 0, "Article": 0, "Section": 0, "Contributor": 0}
+    assert media_files() == []
 
 
 def test_import_publish(tmp_path):

@@ -240,3 +240,9 @@ def test_each_decision_is_logged_with_who_and_when(staff_client, act):
     assert log == [("pending", "approved", staff_client.user.pk), ("approved", "refused", staff_client.user.pk)]
     page = staff_client.get(reverse("admin:subscriptions_subscription_change", args=[subscription.pk]))
     assert "审批记录" in page.content.decode()
+
+
+def test_statistics_and_exports_need_the_right_to_see_downloads(client, django_user_model):
+    client.force_login(django_user_model.objects.create_user(username="clerk", password="x", is_staff=True))
+    assert client.get(reverse("admin:subscriptions_download_statistics")).status_code == 403
+    assert client.get(reverse("admin:subscriptions_download_export", args=["log"])).status_code == 403

@@ -4,6 +4,7 @@ import csv
 
 from django.contrib import admin
 from django.db.models import Count, Max, Q
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -207,7 +208,9 @@ class DownloadAdmin(admin.ModelAdmin):
         ]
 
     def filtered(self, request):
-        """The downloads the list page shows for this request's filters."""
+        """The downloads the list page shows for this request's filters (PermissionDenied without the right)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         return self.get_changelist_instance(request).get_queryset(request).order_by()
 
     def tables(self, downloads):
