@@ -136,15 +136,6 @@ class Article(models.Model):
     def __str__(self):
         return self.title
 
-    def get_absolute_url(self):
-        return reverse("articles:detail", kwargs={"pk": self.pk, "slug": self.slug or "-"})
-
-    @property
-    def description(self):
-        """One or two sentences for search results, feeds and meta tags."""
-        text = self.summary or self.plain_text
-        return text if len(text) <= 120 else text[:120].rstrip() + "…"
-
     def save(self, *args, **kwargs):
         self.body = sanitize_html(self.body)
         self.plain_text = html_to_text(self.body)
@@ -155,6 +146,15 @@ class Article(models.Model):
             kwargs["update_fields"]
         ):
             SearchText.objects.update_or_create(article=self, defaults={"text": self.searchable_text()})
+
+    def get_absolute_url(self):
+        return reverse("articles:detail", kwargs={"pk": self.pk, "slug": self.slug or "-"})
+
+    @property
+    def description(self):
+        """One or two sentences for search results, feeds and meta tags."""
+        text = self.summary or self.plain_text
+        return text if len(text) <= 120 else text[:120].rstrip() + "…"
 
     def searchable_text(self):
         """Everything the search box looks through, as the index reads it; authors are matched by name."""

@@ -280,7 +280,7 @@ class Gunicorn:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = data_dir / "gunicorn.log"
-        self.log = open(self.log_path, "w")
+        self.log = open(self.log_path, "w")  # noqa: SIM115 - open for the server's lifetime, closed in stop()
         command = [
             str(Path(sys.executable).parent / "gunicorn"),
             "bulletin.wsgi:application",

@@ -15,6 +15,7 @@ process never loads the CJK-justification patch.
 """
 
 import argparse
+import io
 import json
 import os
 import resource
@@ -212,7 +213,7 @@ class Measurements:
 
     def __init__(self, stderr_path: Path):
         self.stderr_path = stderr_path
-        self.stderr = open(stderr_path, "w")
+        self.stderr = open(stderr_path, "w")  # noqa: SIM115 - open for the server's lifetime, closed in close()
         self.server = subprocess.Popen(
             [sys.executable, __file__, "--fork-server"],
             stdin=subprocess.PIPE,
@@ -286,7 +287,7 @@ def report(data_dir: Path, *, runs: int):
     print(f"Throwaway project in {data_dir}")
     setup_started = time.perf_counter()
     call_command("migrate", verbosity=0)
-    call_command("load_demo", stdout=open(os.devnull, "w"))
+    call_command("load_demo", stdout=io.StringIO())
     demo = Issue.objects.get()  # load_demo made the only issue
     long = issue_tripled(demo)
     cases = {"demo": demo, "demo ×3": long}

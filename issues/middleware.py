@@ -1,3 +1,4 @@
+import contextlib
 import ipaddress
 
 from django.conf import settings
@@ -20,8 +21,6 @@ class ClientAddressMiddleware:
             return self.get_response(request)
         meta_key = "HTTP_" + settings.CLIENT_IP_HEADER.upper().replace("-", "_")
         address = request.META.get(meta_key, "").split(",")[-1].strip()
-        try:
+        with contextlib.suppress(ValueError):  # no header (a direct request) or garbage: keep the connection's
             request.META["REMOTE_ADDR"] = str(ipaddress.ip_address(address))
-        except ValueError:
-            pass  # no header (a direct request) or garbage: keep the connection's address
         return self.get_response(request)

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -79,8 +80,17 @@ class Section(models.Model):
     def __str__(self):
         return self.full_name
 
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = self._unique_slug()
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("articles:section", kwargs={"slug": self.slug})
+
+    def clean(self):
+        if self.parent_id and (self.parent.parent_id or self.parent_id == self.pk):
+            raise ValidationError({"parent": _("栏目只能有一级子栏目。")})
 
     @property
     def full_name(self):
@@ -91,17 +101,6 @@ class Section(models.Model):
     def path(self):
         """The name as written in an issue bundle, e.g. "数据观察/区域数据"."""
         return f"{self.parent.name}/{self.name}" if self.parent_id else self.name
-
-    def clean(self):
-        from django.core.exceptions import ValidationError
-
-        if self.parent_id and (self.parent.parent_id or self.parent_id == self.pk):
-            raise ValidationError({"parent": _("栏目只能有一级子栏目。")})
-
-    def save(self, *args, **kwargs):
-        if not self.slug:
-            self.slug = self._unique_slug()
-        super().save(*args, **kwargs)
 
     def _unique_slug(self):
         # Leave room for a "-N" suffix within the column's 100 characters.
@@ -177,6 +176,24 @@ class Issue(models.Model):
             ),
         ]
 
+    _saved_cover_name = None
+
+    def __str__(self):
+        return self.issue_line
+
+    def save(self, *args, **kwargs):
+        if self._saved_cover_name is not _NOT_LOADED and self.cover.name != self._saved_cover_name:
+            if self.cover:
+                name, content = make_thumbnail(self.cover)
+                self.cover_thumbnail.save(name, content, save=False)
+            else:
+                self.cover_thumbnail = ""
+        super().save(*args, **kwargs)
+        self._saved_cover_name = self.cover.name
+
+    def get_absolute_url(self):
+        return reverse("issues:detail", kwargs={"year": self.year, "number": self.number})
+
     @classmethod
     def from_db(cls, db, field_names, values):
         issue = super().from_db(db, field_names, values)
@@ -185,9 +202,6 @@ class Issue(models.Model):
         stored = issue.__dict__.get("cover", _NOT_LOADED)
         issue._saved_cover_name = getattr(stored, "name", stored)
         return issue
-
-    def __str__(self):
-        return self.issue_line
 
     @property
     def issue_line(self):
@@ -202,9 +216,6 @@ class Issue(models.Model):
         """Short identifier used in file names and commands, e.g. "2017-1"."""
         return f"{self.year}-{self.number}"
 
-    def get_absolute_url(self):
-        return reverse("issues:detail", kwargs={"year": self.year, "number": self.number})
-
     @property
     def is_published(self):
         return self.status == self.Status.PUBLISHED
@@ -212,18 +223,6 @@ class Issue(models.Model):
     def screen_pdf(self):
         """The record of the screen PDF if a file was ever built, else None."""
         return self.pdfs.filter(variant=IssuePDF.Variant.SCREEN).exclude(file_name="").first()
-
-    _saved_cover_name = None
-
-    def save(self, *args, **kwargs):
-        if self._saved_cover_name is not _NOT_LOADED and self.cover.name != self._saved_cover_name:
-            if self.cover:
-                name, content = make_thumbnail(self.cover)
-                self.cover_thumbnail.save(name, content, save=False)
-            else:
-                self.cover_thumbnail = ""
-        super().save(*args, **kwargs)
-        self._saved_cover_name = self.cover.name
 
     @classmethod
     def next_numbers(cls, *, year):
@@ -279,6 +278,9 @@ class StatusChange(models.Model):
     class Meta:
         abstract = True
         ordering = ["-changed_at", "-id"]
+
+    def __str__(self):
+        return f"{self.from_status} → {self.to_status}"
 
 
 class IssueStatusChange(StatusChange):
@@ -346,6 +348,9 @@ class ContentVersion(models.Model):
 
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(pk=1), name="contentversion_single_row")]
+
+    def __str__(self):
+        return str(self.number)
 
     @classmethod
     def current(cls) -> int:

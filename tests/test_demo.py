@@ -1,5 +1,7 @@
 """The demo issue that `make run` loads, and that tests and benchmarks build on."""
 
+import io
+
 import pytest
 from django.core.management import call_command
 
@@ -10,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 def load_demo():
-    call_command("load_demo", stdout=open("/dev/null", "w"))
+    call_command("load_demo", stdout=io.StringIO())
 
 
 def test_loading_the_demo_twice_duplicates_nothing():

@@ -55,12 +55,12 @@ def reader(kind, django_user_model):
     subscriber = make_subscriber()
     subscription = {
         "no-subscription": None,
-        "expired": dict(starts_in_days=-400, days=365),
-        "not-started": dict(starts_in_days=3),
-        "pending": dict(status=Subscription.Status.PENDING),
-        "refused": dict(status=Subscription.Status.REFUSED),
-        "active": dict(),
-        "active-last-day": dict(starts_in_days=-364, days=365),
+        "expired": {"starts_in_days": -400, "days": 365},
+        "not-started": {"starts_in_days": 3},
+        "pending": {"status": Subscription.Status.PENDING},
+        "refused": {"status": Subscription.Status.REFUSED},
+        "active": {},
+        "active-last-day": {"starts_in_days": -364, "days": 365},
     }[kind]
     if subscription is not None:
         make_subscription(subscriber=subscriber, **subscription)

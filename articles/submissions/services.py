@@ -43,10 +43,9 @@ def submission_revise(*, submission: Submission, file_name: str, data: bytes, in
         if submission.status != Submission.Status.REVISION_REQUESTED:
             raise TransitionNotAllowed(_("只有编辑部要求修改时才能上传修改稿。"))
         _add_manuscript(submission, file_name, data, inspected, written)
-        submission = submission_transition(
+        return submission_transition(
             submission=submission, to=Submission.Status.UNDER_REVIEW, by=None, message=_("作者上传了修改稿。")
         )
-    return submission
 
 
 @transaction.atomic

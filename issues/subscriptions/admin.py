@@ -3,8 +3,8 @@
 import csv
 
 from django.contrib import admin
-from django.db.models import Count, Max, Q
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Max, Q
 from django.http import Http404, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path

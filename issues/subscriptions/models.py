@@ -271,3 +271,6 @@ class PublicationNotice(models.Model):
         verbose_name = _("新刊通知")
         verbose_name_plural = _("新刊通知")
         constraints = [models.UniqueConstraint(fields=["issue", "subscriber"], name="notice_once_per_issue")]
+
+    def __str__(self):
+        return f"{self.issue} → {self.subscriber}"
