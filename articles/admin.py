@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from articles.models import Article, ArticleStatusChange, Authorship, Contributor
 from articles.services import article_mark_ready, article_publish, article_send_back
-from issues.admin import StatusChangeInline, apply_transition
+from issues.admin import StatusChangeInline, transition_action
 from issues.models import Section
 
 
@@ -46,19 +46,11 @@ class ArticleAdmin(admin.ModelAdmin):
         (_("网址"), {"fields": ["slug"], "classes": ["collapse"]}),
     ]
     inlines = [AuthorshipInline, ArticleStatusChangeInline]
-    actions = ["mark_ready", "send_back", "publish"]
-
-    @admin.action(description=_("定稿"), permissions=["change"])
-    def mark_ready(self, request, queryset):
-        apply_transition(self, request, queryset, lambda article: article_mark_ready(article=article, by=request.user))
-
-    @admin.action(description=_("退回草稿"), permissions=["change"])
-    def send_back(self, request, queryset):
-        apply_transition(self, request, queryset, lambda article: article_send_back(article=article, by=request.user))
-
-    @admin.action(description=_("发布（所在期已发布时）"), permissions=["change"])
-    def publish(self, request, queryset):
-        apply_transition(self, request, queryset, lambda article: article_publish(article=article, by=request.user))
+    actions = [
+        transition_action(article_mark_ready, object_name="article", description=_("定稿")),
+        transition_action(article_send_back, object_name="article", description=_("退回草稿")),
+        transition_action(article_publish, object_name="article", description=_("发布（所在期已发布时）")),
+    ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_authors()

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from articles.models import Article
 from articles.services import issue_mark_ready, issue_publish, issue_send_back, issue_withdraw
-from issues.admin import StatusChangeInline, apply_transition
+from issues.admin import StatusChangeInline, transition_action
 from issues.models import Issue, IssuePDF, IssueStatusChange, MastheadLine, Section
 from issues.subscriptions.models import Download
 from issues.subscriptions.tasks import issue_notices_enqueue
@@ -76,7 +76,14 @@ class IssueAdmin(admin.ModelAdmin):
         (_("本期顺序"), {"fields": ["table_of_contents"]}),
     ]
     inlines = [MastheadLineInline, ArticleInline, IssueStatusChangeInline]
-    actions = ["mark_ready", "publish", "withdraw", "send_back", "build_pdfs", "send_notices"]
+    actions = [
+        transition_action(issue_mark_ready, object_name="issue", description=_("定稿")),
+        transition_action(issue_publish, object_name="issue", description=_("发布")),
+        transition_action(issue_withdraw, object_name="issue", description=_("撤回发布")),
+        transition_action(issue_send_back, object_name="issue", description=_("退回草稿")),
+        "build_pdfs",
+        "send_notices",
+    ]
     change_form_template = "admin/desk/issue_change_form.html"
 
     class Media:
@@ -90,24 +97,6 @@ class IssueAdmin(admin.ModelAdmin):
             .annotate(article_count=Count("articles"), download_count=Subquery(downloads.values("n")))
             .order_by("-year", "-number")
         )
-
-    # Transitions: each action runs one named service of the workflow.
-
-    @admin.action(description=_("定稿"), permissions=["change"])
-    def mark_ready(self, request, queryset):
-        apply_transition(self, request, queryset, lambda issue: issue_mark_ready(issue=issue, by=request.user))
-
-    @admin.action(description=_("发布"), permissions=["change"])
-    def publish(self, request, queryset):
-        apply_transition(self, request, queryset, lambda issue: issue_publish(issue=issue, by=request.user))
-
-    @admin.action(description=_("撤回发布"), permissions=["change"])
-    def withdraw(self, request, queryset):
-        apply_transition(self, request, queryset, lambda issue: issue_withdraw(issue=issue, by=request.user))
-
-    @admin.action(description=_("退回草稿"), permissions=["change"])
-    def send_back(self, request, queryset):
-        apply_transition(self, request, queryset, lambda issue: issue_send_back(issue=issue, by=request.user))
 
     @admin.action(description=_("生成 PDF"), permissions=["change"])
     def build_pdfs(self, request, queryset):

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from issues.admin import ReadOnlyInline, StatusChangeInline, apply_transition
+from issues.admin import ReadOnlyInline, StatusChangeInline, transition_action
 from issues.subscriptions.models import (
     Download,
     Institution,
@@ -120,16 +120,11 @@ class SubscriptionAdmin(admin.ModelAdmin):
     date_hierarchy = "requested_at"
     fields = ["subscriber", "starts_on", "ends_on", "note", "status", "requested_at", "decided_by", "decided_at"]
     readonly_fields = ["status", "requested_at", "decided_by", "decided_at"]
-    actions = ["approve", "refuse"]
+    actions = [
+        transition_action(subscription_approve, object_name="subscription", description=_("批准所选订阅")),
+        transition_action(subscription_refuse, object_name="subscription", description=_("拒绝所选订阅")),
+    ]
     inlines = [SubscriptionStatusChangeInline]
-
-    @admin.action(description=_("批准所选订阅"), permissions=["change"])
-    def approve(self, request, queryset):
-        apply_transition(self, request, queryset, lambda s: subscription_approve(subscription=s, by=request.user))
-
-    @admin.action(description=_("拒绝所选订阅"), permissions=["change"])
-    def refuse(self, request, queryset):
-        apply_transition(self, request, queryset, lambda s: subscription_refuse(subscription=s, by=request.user))
 
     @admin.display(description=_("电子邮箱"))
     def email(self, subscription):
