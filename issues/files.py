@@ -2,6 +2,8 @@
 
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -20,7 +22,8 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
-class files_removed_on_failure:  # noqa: N801 - used like a function: `with files_removed_on_failure() as written`
+@contextmanager
+def files_removed_on_failure() -> Iterator[list]:
     """Collects the (storage, name) of the files a step writes, and deletes them if the step fails.
 
     Put it outside the step's transaction, so the files go exactly when the rows are rolled back:
@@ -28,13 +31,10 @@ class files_removed_on_failure:  # noqa: N801 - used like a function: `with file
         with files_removed_on_failure() as written, transaction.atomic():
             written.append((storage, storage.save(name, content)))
     """
-
-    def __enter__(self) -> list:
-        self.written = []
-        return self.written
-
-    def __exit__(self, exc_type, exc, traceback):
-        if exc_type is not None:
-            for storage, name in self.written:
-                storage.delete(name)
-        return False
+    written = []
+    try:
+        yield written
+    except BaseException:
+        for storage, name in written:
+            storage.delete(name)
+        raise
