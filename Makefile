@@ -29,7 +29,7 @@ define ensure_packages
 	fi
 endef
 
-.PHONY: run test lint setup system-packages test-system-packages venv clean
+.PHONY: run test lint mutation setup system-packages test-system-packages venv clean
 
 run: setup
 	$(BIN)/python manage.py ensure_admin --url http://$(HOST):$(PORT)/admin/
@@ -41,6 +41,14 @@ test: setup test-system-packages
 lint: venv
 	$(BIN)/ruff check bulletin issues articles tests benchmarks
 	$(BIN)/ruff format --check bulletin issues articles tests benchmarks
+
+# Mutation testing of the safety modules configured in pyproject.toml ([tool.mutmut]); slow,
+# so not part of `make test` or CI. One worker: the machine's two cores are shared.
+# MUTANTS narrows the run to mutant names, e.g. MUTANTS='articles.sanitize*'.
+# What survives and why it may: tests/mutation-survivors.md.
+mutation: venv system-packages
+	$(BIN)/mutmut run --max-children 1 $(MUTANTS)
+	$(BIN)/mutmut results
 
 setup: system-packages venv
 	$(BIN)/python manage.py migrate --noinput
@@ -62,4 +70,4 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 clean:
-	rm -rf $(VENV) var .pytest_cache *.egg-info
+	rm -rf $(VENV) var .pytest_cache *.egg-info mutants
