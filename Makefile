@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+MUTATION_CHILDREN ?= 2
 
 # What WeasyPrint needs to typeset Chinese: Pango, HarfBuzz's subsetter (without it CJK
 # font subsetting falls back to a pure-Python path ~25x slower) and the Noto CJK fonts;
@@ -29,7 +30,7 @@ define ensure_packages
 	fi
 endef
 
-.PHONY: run test lint setup system-packages test-system-packages venv clean
+.PHONY: run test lint mutation setup system-packages test-system-packages venv clean
 
 run: setup
 	$(BIN)/python manage.py ensure_admin --url http://$(HOST):$(PORT)/admin/
@@ -41,6 +42,14 @@ test: setup test-system-packages
 lint: venv
 	$(BIN)/ruff check bulletin issues articles tests benchmarks
 	$(BIN)/ruff format --check bulletin issues articles tests benchmarks
+
+# Mutation testing of the safety modules configured in pyproject.toml ([tool.mutmut]); slow,
+# so not part of `make test` or CI (about 35 minutes on two cores). MUTATION_CHILDREN sets the
+# parallel workers; MUTANTS narrows the run to mutant names, e.g. MUTANTS='articles.sanitize*'.
+# What survives and why it may: tests/mutation-survivors.md.
+mutation: venv system-packages
+	$(BIN)/mutmut run --max-children $(MUTATION_CHILDREN) $(MUTANTS)
+	$(BIN)/mutmut results
 
 setup: system-packages venv
 	$(BIN)/python manage.py migrate --noinput
@@ -62,4 +71,4 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 clean:
-	rm -rf $(VENV) var .pytest_cache *.egg-info
+	rm -rf $(VENV) var .pytest_cache *.egg-info mutants

@@ -22,6 +22,7 @@ ALLOWED_TAGS = {
 }  # fmt: skip
 
 ALLOWED_ATTRIBUTES = {
+    "*": set(),  # none on every tag: without this nh3 lets `lang` and `title` through anywhere
     "a": {"href", "title"},
     "img": {"src", "alt", "title", "width", "height"},
     "th": {"colspan", "rowspan"},
