@@ -870,6 +870,47 @@ def test_text_inside_nested_text_elements_is_read_to_the_end_as_mammoth_reads_it
     assert as_html(data)[0] == "<p>甲乙丙</p>"
 
 
+def test_elements_of_a_namespace_merely_named_like_a_prefix_are_not_word_text():
+    data = zipped(docx_parts(body='<w:p><w:r xmlns:x="w"><x:t>伪</x:t><w:t>真</w:t></w:r></w:p>'))
+
+    assert inspect_docx(data) == word.WordText(char_count=1, text="真")
+    assert as_html(data)[0] == "<p>真</p>"
+
+
+MACRO_MAIN = "application/vnd.ms-word.document.macroEnabled.main+xml"
+
+
+def declaring_x(part: bytes) -> bytes:
+    """A package part whose root declares the prefix x for another namespace."""
+    head, tail = part.split(b'">', 1)  # the root's start tag ends after its namespace declaration
+    return head + b'" xmlns:x="urn:example">' + tail
+
+
+# mammoth reads only plain attributes, and so does the check: x:PartName and x:Target are other attributes.
+
+
+def test_a_namespaced_part_name_does_not_hide_a_macro_enabled_main_document():
+    parts = docx_parts()
+    parts["[Content_Types].xml"] = declaring_x(content_types(("/word/document.xml", MACRO_MAIN))).replace(
+        b"</Types>", f'<Override x:PartName="/word/document.xml" ContentType="{WORD_MAIN}"/></Types>'.encode()
+    )
+
+    assert refused_quickly(zipped(parts)) == MACROS
+
+
+def test_a_namespaced_target_does_not_hide_a_macro_enabled_main_document():
+    parts = docx_parts()
+    parts["word/macros.xml"] = document_xml()
+    parts["[Content_Types].xml"] = content_types(("/word/document.xml", WORD_MAIN), ("/word/macros.xml", MACRO_MAIN))
+    parts["_rels/.rels"] = declaring_x(relationships((OFFICE_DOCUMENT, "word/macros.xml"))).replace(
+        b"<Relationship ",
+        f'<Relationship Id="rId9" Type="{OFFICE_DOCUMENT}" x:Target="word/document.xml"/>'.encode() + b"<Relationship ",
+        1,
+    )
+
+    assert refused_quickly(zipped(parts)) == MACROS
+
+
 # Conversion to HTML: pictures and what mammoth itself refuses
 
 
