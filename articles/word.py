@@ -276,12 +276,13 @@ def _looks_like_xml(first_bytes: bytes) -> bool:
 
 
 def _parser(start=None, end=None, characters=None) -> expat.XMLParserType:
-    """An expat parser reporting names as `prefix:local`, refusing DTDs (no entity tricks in a .docx)."""
+    """An expat parser naming known namespaces' elements `prefix:local`, refusing DTDs (no entity tricks)."""
     parser = expat.ParserCreate(namespace_separator="}")
 
     def name(qualified):
         namespace, _sep, local = qualified.rpartition("}")
-        return f"{_PREFIXES.get(namespace, namespace)}:{local}" if namespace else local
+        prefix = _PREFIXES.get(namespace)
+        return f"{prefix}:{local}" if prefix else qualified  # other namespaces match nothing, as in mammoth
 
     def refuse_doctype(*args):
         raise _malformed()
@@ -308,12 +309,12 @@ def _feed(parser: expat.XMLParserType, chunks: Iterator[bytes]) -> None:
 
 
 def _elements(chunks: Iterator[bytes], *wanted: str) -> list[dict[str, str]]:
-    """The attributes of every `wanted` element (attribute names without namespace)."""
+    """The attributes of every `wanted` element; like mammoth, `x:Target` is not `Target`."""
     found = []
 
     def start(tag, attributes):
         if tag in wanted:
-            found.append({key.rpartition("}")[2]: value for key, value in attributes.items()})
+            found.append(attributes)
 
     _feed(_parser(start=start), chunks)
     return found

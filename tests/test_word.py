@@ -6,6 +6,7 @@ import struct
 import time
 import tracemalloc
 import zipfile
+from fractions import Fraction
 
 import docx
 import pytest
@@ -438,3 +439,519 @@ def test_refuses_a_zip_that_declares_small_sizes_but_inflates_far_more():
     assert refused_quickly(honest) == BOMB
     # zipfile stops at the declared size, and the checksum of what came out then fails.
     assert refused_quickly(lying) == DAMAGED
+
+
+# Hand-built packages: one crafted .docx per rule, small enough to check each limit at its edge
+
+R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+OFFICE_DOCUMENT = f"{R}/officeDocument"
+CORE_PROPERTIES = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties"
+WORD_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+TEMPLATE = "这是 Word 模板（.dotx），请在 Word 中“另存为” .docx 后再上传。"
+
+
+def content_types(*overrides, defaults=(("rels", "application/xml"), ("xml", "application/xml"), ("png", "image/png"))):
+    """A [Content_Types].xml with the given Default (extension, type) and Override (part, type) entries."""
+    return (
+        '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        + "".join(f'<Default Extension="{extension}" ContentType="{kind}"/>' for extension, kind in defaults)
+        + "".join(f'<Override PartName="{part}" ContentType="{kind}"/>' for part, kind in overrides)
+        + "</Types>"
+    ).encode()
+
+
+def relationships(*relations):
+    """A relationships part with the given (type, target) entries, in order; a None target is left out."""
+    entries = "".join(
+        f'<Relationship Id="rId{n}" Type="{kind}"' + (f' Target="{target}"' if target is not None else "") + "/>"
+        for n, (kind, target) in enumerate(relations, start=1)
+    )
+    return (
+        '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        f"{entries}</Relationships>"
+    ).encode()
+
+
+def document_xml(body="<w:p><w:r><w:t>正文</w:t></w:r></w:p>"):
+    return (
+        f'<?xml version="1.0"?><w:document xmlns:w="{W}" xmlns:r="{R}"><w:body>{body}</w:body></w:document>'
+    ).encode()
+
+
+def docx_parts(*, body="<w:p><w:r><w:t>正文</w:t></w:r></w:p>"):
+    """The three parts a minimal .docx needs, by name, for a test to change before zipping."""
+    return {
+        "[Content_Types].xml": content_types(("/word/document.xml", WORD_MAIN)),
+        "_rels/.rels": relationships((OFFICE_DOCUMENT, "word/document.xml")),
+        "word/document.xml": document_xml(body),
+    }
+
+
+def zipped(parts, *, compression=zipfile.ZIP_DEFLATED) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression) as archive:
+        for name, content in parts.items():
+            archive.writestr(name, content)
+    return out.getvalue()
+
+
+def picture_body(*, relationship="rId1", how="embed"):
+    """A paragraph holding a picture, embedded in the package or linked to a file elsewhere."""
+    return (
+        '<w:p><w:r><w:drawing><wp:inline xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing">'
+        '<wp:docPr id="1" name="图片"/><a:graphic xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">'
+        '<a:graphicData><pic:pic xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture">'
+        f'<pic:blipFill><a:blip r:{how}="{relationship}"/></pic:blipFill></pic:pic></a:graphicData></a:graphic>'
+        "</wp:inline></w:drawing></w:r></w:p>"
+    )
+
+
+def with_pictures(*names):
+    """Minimal parts whose document shows a picture for each name, each one stored at word/media/<name>."""
+    parts = docx_parts(body="".join(picture_body(relationship=f"rId{n}") for n in range(1, len(names) + 1)))
+    parts["word/_rels/document.xml.rels"] = relationships(*((f"{R}/image", f"media/{name}") for name in names))
+    return parts
+
+
+def member_sizes(data):
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {info.filename: (info.file_size, info.compress_size) for info in archive.infolist()}
+
+
+def as_html(data):
+    return docx_html(data, image_folder="f")
+
+
+def test_a_hand_built_docx_is_accepted_read_and_converted():
+    data = zipped(docx_parts())
+
+    assert inspect_docx(data) == word.WordText(char_count=2, text="正文")
+    assert docx_html(data, image_folder="f") == ("<p>正文</p>", {})
+
+
+def test_without_package_relationships_the_main_document_is_word_document_xml():
+    parts = docx_parts()
+    del parts["_rels/.rels"]
+
+    assert inspect_docx(zipped(parts)).text == "正文"
+    assert as_html(zipped(parts))[0] == "<p>正文</p>"
+
+
+def test_without_content_types_a_zip_is_not_a_docx():
+    parts = docx_parts()
+    del parts["[Content_Types].xml"]
+
+    assert refused_quickly(zipped(parts)) == NOT_DOCX
+
+
+def test_the_main_document_is_found_where_the_package_relationships_point():
+    parts = docx_parts(body="<w:p><w:r><w:t>不是这一篇</w:t></w:r></w:p>")
+    parts["Xinwen/main.xml"] = document_xml("<w:p><w:r><w:t>真正的正文</w:t></w:r></w:p>")
+    parts["[Content_Types].xml"] = content_types(("/word/document.xml", WORD_MAIN), ("/Xinwen/main.xml", WORD_MAIN))
+    parts["_rels/.rels"] = relationships(
+        (OFFICE_DOCUMENT, "word/missing.xml"),  # a relationship to a part that is not there is passed over
+        (OFFICE_DOCUMENT, "/Xinwen/main.xml"),  # the first one there wins; only its leading slash is dropped
+        (OFFICE_DOCUMENT, "word/document.xml"),
+    )
+    data = zipped(parts)
+
+    assert inspect_docx(data).text == "真正的正文"
+    assert as_html(data)[0] == "<p>真正的正文</p>"
+
+
+@pytest.mark.parametrize(
+    "content_type, message",
+    [
+        pytest.param("application/vnd.ms-word.document.macroEnabled.main+xml", MACROS, id="docm"),
+        pytest.param("application/vnd.ms-word.template.macroEnabledTemplate.main+xml", MACROS, id="dotm"),
+        pytest.param(
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml", TEMPLATE, id="dotx"
+        ),
+    ],
+)
+def test_a_macro_enabled_main_document_behind_the_package_relationships_is_refused(content_type, message):
+    # A harmless word/document.xml is there too, as a decoy for a check that does not follow the relationships.
+    parts = docx_parts()
+    parts["word/macros.xml"] = document_xml()
+    parts["[Content_Types].xml"] = content_types(("/word/document.xml", WORD_MAIN), ("/word/macros.xml", content_type))
+    parts["_rels/.rels"] = relationships(
+        (CORE_PROPERTIES, None),  # mammoth stumbles over a relationship without a target; the check passes it over
+        (CORE_PROPERTIES, "word/document.xml"),
+        (OFFICE_DOCUMENT, "/word/macros.xml"),
+        (OFFICE_DOCUMENT, "word/document.xml"),
+    )
+    data = zipped(parts)
+
+    assert refused_quickly(data) == message
+    assert refused_quickly(data, by=as_html) == message
+
+
+@pytest.mark.parametrize(
+    "defaults, overrides",
+    [
+        pytest.param((("XML", WORD_MAIN),), (), id="by extension, in capitals"),
+        pytest.param((("xml", "application/xml"),), (("/WORD/Document.XML", WORD_MAIN),), id="by part, in capitals"),
+    ],
+)
+def test_the_main_documents_content_type_is_matched_ignoring_case(defaults, overrides):
+    parts = docx_parts()
+    parts["[Content_Types].xml"] = content_types(*overrides, defaults=defaults)
+
+    assert inspect_docx(zipped(parts)).text == "正文"
+
+
+@pytest.mark.parametrize("part", ["word/document.xml", "_rels/.rels", "[Content_Types].xml", "word/styles.xml"])
+def test_a_doctype_is_refused_in_any_part_even_without_entities(part):
+    parts = docx_parts()
+    parts["word/styles.xml"] = f'<?xml version="1.0"?><w:styles xmlns:w="{W}"/>'.encode()
+    parts[part] = parts[part].replace(b"?>", b"?><!DOCTYPE anything>", 1)
+
+    assert refused_quickly(zipped(parts)) == MALFORMED
+
+
+def with_central_fields(data, name, **fields):
+    """`data` with the central directory entry of `name` patched: flag bits, compression method, compressed size."""
+    offsets = {"flag_bits": (8, "<H"), "compress_type": (10, "<H"), "compress_size": (20, "<I")}
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        offset = archive.start_dir
+    patched = bytearray(data)
+    while patched[offset : offset + 4] == b"PK\x01\x02":
+        name_length, extra_length, comment_length = struct.unpack_from("<3H", patched, offset + 28)
+        if patched[offset + 46 : offset + 46 + name_length].decode() == name:
+            for field, value in fields.items():
+                position, layout = offsets[field]
+                struct.pack_into(layout, patched, offset + position, value)
+        offset += 46 + name_length + extra_length + comment_length
+    return bytes(patched)
+
+
+@pytest.mark.parametrize("member", ["word/document.xml", "_rels/.rels", "[Content_Types].xml", "word/media/1.png"])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param(dict(flag_bits=0x1), id="encrypted"),
+        pytest.param(dict(compress_type=99), id="AES-encrypted, an unknown method"),
+        pytest.param(dict(compress_size=20), id="truncated stream"),
+    ],
+)
+def test_encrypted_or_truncated_members_give_a_damaged_file_error(member, damage):
+    parts = with_pictures("1.png")
+    parts["word/media/1.png"] = png_bytes()
+    data = with_central_fields(zipped(parts), member, **damage)
+
+    assert refused_quickly(data) == DAMAGED
+    assert refused_quickly(data, by=as_html) == DAMAGED
+
+
+def test_a_picture_that_fails_its_checksum_is_refused():
+    parts = with_pictures("1.png")
+    parts["word/media/1.png"] = png_bytes()
+
+    assert refused_quickly(with_central_entry(zipped(parts), "word/media/1.png", crc=0)) == DAMAGED
+
+
+def test_a_corrupt_deflate_stream_is_refused():
+    parts = docx_parts(body="<w:p><w:r><w:t>" + "稿件正文" * 500 + "</w:t></w:r></w:p>")
+    data = bytearray(zipped(parts))
+    start = data.index(b"word/document.xml") + len("word/document.xml")  # the first local header's data follows
+    data[start + 40 : start + 60] = bytes(range(20))
+
+    assert refused_quickly(bytes(data)) == DAMAGED
+
+
+def test_empty_binary_members_and_directories_are_not_read_as_xml():
+    parts = docx_parts()
+    parts["word/media/empty.bin"] = b""
+    parts["word/media/"] = b"<not xml"  # a directory entry: nothing reads it, whatever it holds
+
+    assert inspect_docx(zipped(parts)).text == "正文"
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        pytest.param(b"<", id="tag"),
+        pytest.param(b" <", id="space"),
+        pytest.param(b"\t<", id="tab"),
+        pytest.param(b"\r\n<", id="CR"),
+        pytest.param(b"\n<", id="LF"),
+        pytest.param(b"\xef\xbb\xbf<", id="UTF-8 BOM"),
+        pytest.param("\ufeff<".encode("utf-16-le"), id="UTF-16-LE BOM"),
+        pytest.param("\ufeff<".encode("utf-16-be"), id="UTF-16-BE BOM"),
+        pytest.param("<".encode("utf-16-be"), id="UTF-16 without BOM"),
+    ],
+)
+def test_xml_under_a_picture_name_is_recognised_by_its_start_and_must_be_well_formed(start):
+    parts = docx_parts()
+    parts["word/media/image1.png"] = start + b"broken"
+
+    assert refused_quickly(zipped(parts)) == MALFORMED
+
+
+# Each limit at its edge and one past it
+
+
+def test_an_upload_exactly_at_the_size_limit_is_looked_at_one_byte_more_is_not():
+    at_limit = b"PK\x03\x04" + bytes(MAX_UPLOAD_BYTES - 4)
+
+    assert refused_quickly(at_limit) == DAMAGED
+    assert refused_quickly(at_limit + b"\0") == "文件过大：上限为 10 MB。"
+
+
+def test_the_size_limit_can_be_set_per_call():
+    data = zipped(docx_parts())
+
+    assert inspect_docx(data, max_bytes=len(data)).text == "正文"
+    assert docx_html(data, image_folder=None, max_bytes=len(data))[0] == "<p>正文</p>"
+    assert refused_quickly(data, by=lambda data: inspect_docx(data, max_bytes=len(data) - 1)).startswith("文件过大")
+    message = refused_quickly(data, by=lambda data: docx_html(data, image_folder=None, max_bytes=len(data) - 1))
+    assert message.startswith("文件过大")
+
+
+def test_a_directory_claiming_more_members_than_the_limit_is_refused_before_it_is_read():
+    # Only the entries' signatures are there, so a zip reader would call the file damaged.
+    assert refused_quickly(b"PK\x03\x04" + b"PK\x01\x02" * word.MAX_MEMBERS) == DAMAGED
+    assert refused_quickly(b"PK\x03\x04" + b"PK\x01\x02" * (word.MAX_MEMBERS + 1)) == BOMB
+
+
+def test_a_docx_with_exactly_the_most_members_is_accepted_one_more_is_not(monkeypatch):
+    data = zipped(docx_parts())
+    monkeypatch.setattr(word, "MAX_MEMBERS", 3)
+
+    assert inspect_docx(data).text == "正文"
+    monkeypatch.setattr(word, "MAX_MEMBERS", 2)
+    assert refused_quickly(data) == BOMB
+
+
+def test_members_declaring_exactly_the_most_in_total_are_accepted_one_byte_more_is_not(monkeypatch):
+    data = zipped(docx_parts())
+    total = sum(size for size, _compressed in member_sizes(data).values())
+
+    monkeypatch.setattr(word, "MAX_UNCOMPRESSED_BYTES", total)
+    assert inspect_docx(data).text == "正文"
+    monkeypatch.setattr(word, "MAX_UNCOMPRESSED_BYTES", total - 1)
+    assert refused_quickly(data).startswith("文件解压后的内容过大或结构异常")
+
+
+def with_padding(size):
+    """Minimal parts plus a picture-named member of `size` bytes that compresses far better than 200:1."""
+    parts = docx_parts()
+    parts["word/media/pad.bin"] = b"x" * size
+    return zipped(parts)
+
+
+def test_the_compression_ratio_is_checked_only_from_a_members_size_on(monkeypatch):
+    data = with_padding(300_000)
+    size, compressed = member_sizes(data)["word/media/pad.bin"]
+    assert size > word.MAX_COMPRESSION_RATIO * compressed
+
+    monkeypatch.setattr(word, "RATIO_CHECKED_FROM_BYTES", size)
+    assert inspect_docx(data).text == "正文"
+    monkeypatch.setattr(word, "RATIO_CHECKED_FROM_BYTES", size - 1)
+    assert refused_quickly(data) == BOMB
+
+
+def test_a_member_exactly_at_the_most_compression_is_accepted_one_byte_more_is_not(monkeypatch):
+    data = with_padding(300_000)
+    size, compressed = member_sizes(data)["word/media/pad.bin"]
+    monkeypatch.setattr(word, "RATIO_CHECKED_FROM_BYTES", 0)
+
+    # Exact fractions put the limit on the byte: at most `size` bytes, then at most `size - 1`.
+    monkeypatch.setattr(word, "MAX_COMPRESSION_RATIO", Fraction(size, compressed))
+    assert inspect_docx(data).text == "正文"
+    monkeypatch.setattr(word, "MAX_COMPRESSION_RATIO", Fraction(size - 1, compressed))
+    assert refused_quickly(data) == BOMB
+
+
+@pytest.mark.parametrize("part", ["[Content_Types].xml", "_rels/.rels"])
+def test_a_package_part_exactly_at_its_limit_is_accepted_one_byte_more_is_not(monkeypatch, part):
+    parts = docx_parts()
+    parts[part] = parts[part].replace(b"?>", b"?>" + b" " * 100_000, 1)  # the larger of the two, in two chunks
+    data = zipped(parts)
+    size = member_sizes(data)[part][0]
+
+    monkeypatch.setattr(word, "MAX_PACKAGE_PART_BYTES", size)
+    assert inspect_docx(data).text == "正文"
+    monkeypatch.setattr(word, "MAX_PACKAGE_PART_BYTES", size - 1)
+    assert refused_quickly(data) == BOMB
+
+
+def xml_bytes_declared(data):
+    return sum(size for name, (size, _compressed) in member_sizes(data).items() if name.endswith((".xml", ".rels")))
+
+
+def test_xml_declaring_exactly_the_most_in_total_is_accepted_one_byte_more_is_not(monkeypatch):
+    data = zipped(docx_parts())
+    total = xml_bytes_declared(data)
+
+    monkeypatch.setattr(word, "MAX_XML_BYTES", total)
+    assert inspect_docx(data).text == "正文"
+    monkeypatch.setattr(word, "MAX_XML_BYTES", total - 1)
+    assert refused_quickly(data).startswith("文档的文字和格式部分解压后超过")
+
+
+def test_xml_found_by_content_is_counted_as_it_streams_out_up_to_exactly_the_limit(monkeypatch):
+    parts = docx_parts()
+    styles = f'<?xml version="1.0"?><w:styles xmlns:w="{W}">'.encode() + b"<w:style/>" * 100 + b"</w:styles>"
+    parts["word/media/image5.png"] = styles  # its name hides it from the declared sizes
+    data = zipped(parts)
+    total = xml_bytes_declared(data) + len(styles)
+
+    monkeypatch.setattr(word, "MAX_XML_BYTES", total)
+    assert inspect_docx(data).text == "正文"
+    monkeypatch.setattr(word, "MAX_XML_BYTES", total - 1)
+    assert refused_quickly(data).startswith("文档的文字和格式部分解压后超过")
+
+
+@pytest.mark.parametrize("member", ["word/styles.xml", "word/_rels/document.xml.rels"])
+def test_xml_is_refused_from_its_declared_sizes_before_anything_is_inflated(monkeypatch, member):
+    parts = docx_parts()
+    parts["word/styles.xml"] = f'<?xml version="1.0"?><w:styles xmlns:w="{W}"/>'.encode()
+    parts["word/_rels/document.xml.rels"] = relationships()
+    honest = zipped(parts)
+    monkeypatch.setattr(word, "MAX_XML_BYTES", xml_bytes_declared(honest) + 100_000)
+    lying = with_central_entry(honest, member, file_size=200_000)  # inflating it would fail its checksum
+
+    assert inspect_docx(honest).text == "正文"
+    assert refused_quickly(lying).startswith("文档的文字和格式部分解压后超过")
+
+
+# Text and character count, read as mammoth reads it
+
+
+def test_chinese_indentation_is_kept_trailing_spaces_and_blank_lines_are_not():
+    data = zipped(
+        docx_parts(
+            body="<w:p><w:r><w:t xml:space='preserve'>\u3000\u3000第一段，  </w:t></w:r></w:p>"
+            "<w:p><w:r><w:t xml:space='preserve'>   </w:t></w:r></w:p><w:p/>"
+            "<w:p><w:r><w:t>上行</w:t><w:cr/><w:t>下行</w:t><w:br/><w:t>再下行</w:t></w:r></w:p>"
+        )
+    )
+
+    manuscript = inspect_docx(data)
+
+    assert manuscript.text == "\u3000\u3000第一段，\n上行\n下行\n再下行"
+    assert manuscript.char_count == len("第一段，上行下行再下行")
+
+
+def test_breaks_and_tabs_outside_a_run_add_nothing():
+    data = zipped(
+        docx_parts(
+            body="<w:p><w:pPr><w:tabs><w:tab w:val='left' w:pos='720'/></w:tabs><w:rPr><w:br/><w:cr/></w:rPr></w:pPr>"
+            "<w:r><w:t>甲</w:t></w:r><w:r><w:tab/><w:t>乙</w:t></w:r></w:p>"
+        )
+    )
+
+    assert inspect_docx(data).text == "甲\t乙"
+
+
+def test_text_of_a_nested_choice_is_skipped_to_its_end():
+    data = zipped(
+        docx_parts(
+            body="<w:p><w:r><mc:AlternateContent xmlns:mc='http://schemas.openxmlformats.org/markup-compatibility/2006'>"
+            "<mc:Choice Requires='wps'><w:r><w:t>选择</w:t><w:tab/><w:br/></w:r><w:p/></mc:Choice>"
+            "<mc:Fallback><w:t>备选</w:t></mc:Fallback></mc:AlternateContent><w:t>之后</w:t></w:r></w:p>"
+        )
+    )
+
+    assert inspect_docx(data).text == "备选之后"
+
+
+def test_text_outside_w_t_is_not_counted():
+    data = zipped(docx_parts(body="<w:p><w:r><w:t>正文</w:t>不在文字元素里<w:instrText>PAGE</w:instrText></w:r></w:p>"))
+
+    assert inspect_docx(data) == word.WordText(char_count=2, text="正文")
+
+
+def test_text_inside_nested_text_elements_is_read_to_the_end_as_mammoth_reads_it():
+    data = zipped(docx_parts(body="<w:p><w:r><w:t>甲<w:t>乙</w:t>丙</w:t></w:r></w:p>"))
+
+    assert inspect_docx(data).text == "甲乙丙"
+    assert as_html(data)[0] == "<p>甲乙丙</p>"
+
+
+def test_elements_of_a_namespace_merely_named_like_a_prefix_are_not_word_text():
+    data = zipped(docx_parts(body='<w:p><w:r xmlns:x="w"><x:t>伪</x:t><w:t>真</w:t></w:r></w:p>'))
+
+    assert inspect_docx(data) == word.WordText(char_count=1, text="真")
+    assert as_html(data)[0] == "<p>真</p>"
+
+
+MACRO_MAIN = "application/vnd.ms-word.document.macroEnabled.main+xml"
+
+
+def declaring_x(part: bytes) -> bytes:
+    """A package part whose root declares the prefix x for another namespace."""
+    head, tail = part.split(b'">', 1)  # the root's start tag ends after its namespace declaration
+    return head + b'" xmlns:x="urn:example">' + tail
+
+
+# mammoth reads only plain attributes, and so does the check: x:PartName and x:Target are other attributes.
+
+
+def test_a_namespaced_part_name_does_not_hide_a_macro_enabled_main_document():
+    parts = docx_parts()
+    parts["[Content_Types].xml"] = declaring_x(content_types(("/word/document.xml", MACRO_MAIN))).replace(
+        b"</Types>", f'<Override x:PartName="/word/document.xml" ContentType="{WORD_MAIN}"/></Types>'.encode()
+    )
+
+    assert refused_quickly(zipped(parts)) == MACROS
+
+
+def test_a_namespaced_target_does_not_hide_a_macro_enabled_main_document():
+    parts = docx_parts()
+    parts["word/macros.xml"] = document_xml()
+    parts["[Content_Types].xml"] = content_types(("/word/document.xml", WORD_MAIN), ("/word/macros.xml", MACRO_MAIN))
+    parts["_rels/.rels"] = declaring_x(relationships((OFFICE_DOCUMENT, "word/macros.xml"))).replace(
+        b"<Relationship ",
+        f'<Relationship Id="rId9" Type="{OFFICE_DOCUMENT}" x:Target="word/document.xml"/>'.encode() + b"<Relationship ",
+        1,
+    )
+
+    assert refused_quickly(zipped(parts)) == MACROS
+
+
+# Conversion to HTML: pictures and what mammoth itself refuses
+
+
+@pytest.mark.parametrize(
+    "folder, name",
+    [pytest.param("", "1.png", id="no folder"), pytest.param("bundles/DOCX/", "bundles/DOCX/1.png", id="slash")],
+)
+def test_pictures_are_named_inside_the_folder_given(folder, name):
+    parts = with_pictures("a.png")
+    parts["word/media/a.png"] = png_bytes()
+
+    html, images = docx_html(zipped(parts), image_folder=folder)
+
+    assert list(images) == [name] and f'<img src="{name}">' in html
+
+
+def test_a_missing_picture_is_named_by_its_position():
+    parts = with_pictures("1.png", "2.png")
+    parts["word/media/1.png"] = png_bytes()  # the second picture's part is not in the package
+
+    assert refused_quickly(zipped(parts), by=as_html) == "第 2 张图片已损坏。"
+    assert docx_html(zipped(parts), image_folder=None)[1] == {}
+
+
+def test_a_picture_linked_to_the_authors_computer_is_refused_saying_which():
+    parts = docx_parts(body=picture_body(relationship="rId1", how="link"))
+    parts["word/_rels/document.xml.rels"] = relationships((f"{R}/image", "file:///C:/Users/作者/图片.png")).replace(
+        b"/>", b' TargetMode="External"/>'
+    )
+
+    assert refused_quickly(zipped(parts), by=as_html) == (
+        "第 1 张图片只是链接到了作者电脑上的文件，没有嵌入文档。请在 Word 中插入图片本身后再上传。"
+    )
+
+
+def test_a_document_mammoth_cannot_read_is_refused_with_its_reason():
+    parts = docx_parts()
+    parts["word/document.xml"] = f'<?xml version="1.0"?><w:document xmlns:w="{W}"/>'.encode()
+
+    assert inspect_docx(zipped(parts)).text == ""
+    assert refused_quickly(zipped(parts), by=as_html) == (
+        "无法读取 Word 文档（Could not find the body element: are you sure this is a docx file?）。"
+        "请在 Word 中重新保存为 .docx 后再上传。"
+    )
