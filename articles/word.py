@@ -189,11 +189,11 @@ def _main_part(archive: zipfile.ZipFile) -> zipfile.ZipInfo:
         raise _not_docx()
     main = "word/document.xml"
     if "_rels/.rels" in names:
-        for attributes in _elements(
+        for _tag, attributes in _elements(
             _bounded_chunks(archive, "_rels/.rels", MAX_PACKAGE_PART_BYTES), "rel:Relationship"
         ):
-            target = attributes.get("Target", "").lstrip("/")  # resolved as mammoth does
-            if attributes.get("Type") == _OFFICE_DOCUMENT and target in names:
+            target = attributes["Target"].lstrip("/")  # resolved as mammoth does
+            if attributes["Type"] == _OFFICE_DOCUMENT and target in names:
                 main = target
                 break
     if main not in names:
@@ -201,11 +201,11 @@ def _main_part(archive: zipfile.ZipFile) -> zipfile.ZipInfo:
 
     defaults, overrides = {}, {}
     content_types = _bounded_chunks(archive, "[Content_Types].xml", MAX_PACKAGE_PART_BYTES)
-    for attributes in _elements(content_types, "ct:Default", "ct:Override"):
-        if "Extension" in attributes:
-            defaults[attributes["Extension"].lower()] = attributes.get("ContentType", "")
-        elif "PartName" in attributes:
-            overrides[attributes["PartName"].lower()] = attributes.get("ContentType", "")
+    for tag, attributes in _elements(content_types, "ct:Default", "ct:Override"):
+        if tag == "ct:Default":
+            defaults[attributes["Extension"].lower()] = attributes["ContentType"]
+        else:
+            overrides[attributes["PartName"].lower()] = attributes["ContentType"]
     content_type = overrides.get(f"/{main}".lower()) or defaults.get(posixpath.splitext(main)[1][1:].lower())
     if content_type in WORD_MACRO_MAINS:
         raise WordError(_("文件含有宏（.docm），为安全起见不能接收，请在 Word 中“另存为” .docx 后再上传。"))
@@ -308,13 +308,27 @@ def _feed(parser: expat.XMLParserType, chunks: Iterator[bytes]) -> None:
         raise _malformed()
 
 
-def _elements(chunks: Iterator[bytes], *wanted: str) -> list[dict[str, str]]:
-    """The attributes of every `wanted` element; like mammoth, `x:Target` is not `Target`."""
+# The attributes mammoth cannot do without (it fails with a KeyError on an entry lacking one).
+_REQUIRED_ATTRIBUTES = {
+    "rel:Relationship": ("Id", "Target", "Type"),
+    "ct:Default": ("Extension", "ContentType"),
+    "ct:Override": ("PartName", "ContentType"),
+}
+
+
+def _elements(chunks: Iterator[bytes], *wanted: str) -> list[tuple[str, dict[str, str]]]:
+    """(tag, attributes) of every `wanted` element; like mammoth, `x:Target` is not `Target`.
+
+    An element lacking an attribute mammoth requires makes the file damaged here, at upload,
+    rather than at acceptance when mammoth would fail on it.
+    """
     found = []
 
     def start(tag, attributes):
         if tag in wanted:
-            found.append(attributes)
+            if not all(name in attributes for name in _REQUIRED_ATTRIBUTES[tag]):
+                raise _damaged()
+            found.append((tag, attributes))
 
     _feed(_parser(start=start), chunks)
     return found

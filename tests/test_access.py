@@ -77,10 +77,10 @@ def test_on_an_institutions_network_a_copy_is_in_the_institutions_name_signed_in
     "subscription",
     [
         pytest.param(None, id="no subscription"),
-        pytest.param(dict(starts_in_days=-400, days=365), id="expired"),
-        pytest.param(dict(starts_in_days=3), id="not started"),
-        pytest.param(dict(status=Subscription.Status.PENDING), id="pending"),
-        pytest.param(dict(status=Subscription.Status.REFUSED), id="refused"),
+        pytest.param({"starts_in_days": -400, "days": 365}, id="expired"),
+        pytest.param({"starts_in_days": 3}, id="not started"),
+        pytest.param({"status": Subscription.Status.PENDING}, id="pending"),
+        pytest.param({"status": Subscription.Status.REFUSED}, id="refused"),
     ],
 )
 def test_a_reader_without_an_active_subscription_outside_any_institution_gets_nothing(subscription):

@@ -90,17 +90,19 @@ def with_body(xml_body: str) -> bytes:
 def with_inflated_member(name: str, *, size: int, byte=b" ", prefix=b"", suffix=b"") -> bytes:
     """A python-docx file whose member `name` is `size` repeated bytes, compressed chunk by chunk."""
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(docx_bytes(docx.Document()))) as source:
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as target:
-            for info in source.infolist():
-                if info.filename != name:
-                    target.writestr(info.filename, source.read(info))
-            with target.open(name, "w") as stream:
-                stream.write(prefix)
-                chunk = byte * MB
-                for _ in range(size // MB):
-                    stream.write(chunk)
-                stream.write(suffix)
+    with (
+        zipfile.ZipFile(io.BytesIO(docx_bytes(docx.Document()))) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as target,
+    ):
+        for info in source.infolist():
+            if info.filename != name:
+                target.writestr(info.filename, source.read(info))
+        with target.open(name, "w") as stream:
+            stream.write(prefix)
+            chunk = byte * MB
+            for _ in range(size // MB):
+                stream.write(chunk)
+            stream.write(suffix)
     return out.getvalue()
 
 
@@ -288,11 +290,11 @@ def test_refuses_a_zip_that_is_not_a_word_document():
         make_manuscript()[0],
         replace={
             "[Content_Types].xml": (
-                '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-                '<Default Extension="xml" ContentType="application/xml"/>'
-                '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-'
-                'officedocument.spreadsheetml.sheet.main+xml"/></Types>'
-            ).encode()
+                b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                b'<Default Extension="xml" ContentType="application/xml"/>'
+                b'<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-'
+                b'officedocument.spreadsheetml.sheet.main+xml"/></Types>'
+            )
         },
     )
 
@@ -560,6 +562,37 @@ def test_the_main_document_is_found_where_the_package_relationships_point():
 
 
 @pytest.mark.parametrize(
+    "part, xml",
+    [
+        pytest.param("_rels/.rels", relationships((CORE_PROPERTIES, None), (OFFICE_DOCUMENT, "word/document.xml")),
+                     id="relationship without Target"),
+        pytest.param("_rels/.rels", relationships((OFFICE_DOCUMENT, "word/document.xml")).replace(b' Id="rId1"', b""),
+                     id="relationship without Id"),
+        pytest.param("_rels/.rels", relationships((OFFICE_DOCUMENT, "word/document.xml")).replace(b" Type=", b" T="),
+                     id="relationship without Type"),
+        pytest.param("[Content_Types].xml", content_types(("/word/document.xml", WORD_MAIN)).replace(
+            b'<Default Extension="png" ContentType="image/png"/>', b'<Default Extension="png"/>'),
+                     id="Default without ContentType"),
+        pytest.param("[Content_Types].xml", content_types(("/word/document.xml", WORD_MAIN)).replace(
+            b'<Default Extension="png" ContentType="image/png"/>', b'<Default ContentType="image/png"/>'),
+                     id="Default without Extension"),
+        pytest.param("[Content_Types].xml", content_types(("/word/document.xml", WORD_MAIN), ("/x.xml", "a/b")).replace(
+            b' ContentType="a/b"', b""),
+                     id="Override without ContentType"),
+        pytest.param("[Content_Types].xml", content_types(("/word/document.xml", WORD_MAIN), ("/x.xml", "a/b")).replace(
+            b'PartName="/x.xml" ', b""),
+                     id="Override without PartName"),
+    ],
+)  # fmt: skip
+def test_a_package_entry_mammoth_cannot_read_is_refused_at_upload(part, xml):
+    """mammoth fails with a KeyError on such an entry: the author hears of it at once, not at acceptance."""
+    assert as_html(zipped(docx_parts())) == ("<p>正文</p>", {})  # the same package, whole, is fine
+    parts = docx_parts()
+    parts[part] = xml
+    assert refused_quickly(zipped(parts)) == DAMAGED
+
+
+@pytest.mark.parametrize(
     "content_type, message",
     [
         pytest.param("application/vnd.ms-word.document.macroEnabled.main+xml", MACROS, id="docm"),
@@ -575,7 +608,6 @@ def test_a_macro_enabled_main_document_behind_the_package_relationships_is_refus
     parts["word/macros.xml"] = document_xml()
     parts["[Content_Types].xml"] = content_types(("/word/document.xml", WORD_MAIN), ("/word/macros.xml", content_type))
     parts["_rels/.rels"] = relationships(
-        (CORE_PROPERTIES, None),  # mammoth stumbles over a relationship without a target; the check passes it over
         (CORE_PROPERTIES, "word/document.xml"),
         (OFFICE_DOCUMENT, "/word/macros.xml"),
         (OFFICE_DOCUMENT, "word/document.xml"),
@@ -629,9 +661,9 @@ def with_central_fields(data, name, **fields):
 @pytest.mark.parametrize(
     "damage",
     [
-        pytest.param(dict(flag_bits=0x1), id="encrypted"),
-        pytest.param(dict(compress_type=99), id="AES-encrypted, an unknown method"),
-        pytest.param(dict(compress_size=20), id="truncated stream"),
+        pytest.param({"flag_bits": 0x1}, id="encrypted"),
+        pytest.param({"compress_type": 99}, id="AES-encrypted, an unknown method"),
+        pytest.param({"compress_size": 20}, id="truncated stream"),
     ],
 )
 def test_encrypted_or_truncated_members_give_a_damaged_file_error(member, damage):
@@ -892,7 +924,8 @@ def declaring_x(part: bytes) -> bytes:
 def test_a_namespaced_part_name_does_not_hide_a_macro_enabled_main_document():
     parts = docx_parts()
     parts["[Content_Types].xml"] = declaring_x(content_types(("/word/document.xml", MACRO_MAIN))).replace(
-        b"</Types>", f'<Override x:PartName="/word/document.xml" ContentType="{WORD_MAIN}"/></Types>'.encode()
+        b"</Types>",
+        f'<Override PartName="/word/other.xml" x:PartName="/word/document.xml" ContentType="{WORD_MAIN}"/></Types>'.encode(),
     )
 
     assert refused_quickly(zipped(parts)) == MACROS
@@ -904,7 +937,8 @@ def test_a_namespaced_target_does_not_hide_a_macro_enabled_main_document():
     parts["[Content_Types].xml"] = content_types(("/word/document.xml", WORD_MAIN), ("/word/macros.xml", MACRO_MAIN))
     parts["_rels/.rels"] = declaring_x(relationships((OFFICE_DOCUMENT, "word/macros.xml"))).replace(
         b"<Relationship ",
-        f'<Relationship Id="rId9" Type="{OFFICE_DOCUMENT}" x:Target="word/document.xml"/>'.encode() + b"<Relationship ",
+        f'<Relationship Id="rId9" Type="{OFFICE_DOCUMENT}" Target="word/missing.xml" x:Target="word/document.xml"/>'.encode()
+        + b"<Relationship ",
         1,
     )
 
