@@ -2,10 +2,12 @@ import datetime
 from urllib.parse import unquote
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 
+from articles.models import Article
 from issues.models import Issue, Periodical, Section
 from tests.factories import image_bytes, make_article, make_contributor, make_issue, make_section
 
@@ -173,3 +175,23 @@ def test_truncated_images_are_refused_even_after_weasyprint_is_loaded():
     with pytest.raises(ValidationError) as error:
         issue.full_clean()
     assert "图片文件已损坏" in str(error.value)
+
+
+def test_readers_see_published_issues_and_articles_staff_see_everything(django_user_model):
+    out = make_issue(number=1, status=Issue.Status.PUBLISHED)
+    published = make_article(issue=out, title="已发布", status=Article.Status.PUBLISHED)
+    make_article(issue=out, title="补稿", position=2, status=Article.Status.READY)
+    scheduled = make_issue(
+        number=2, status=Issue.Status.PUBLISHED, published_at=datetime.datetime(2999, 1, 1, tzinfo=datetime.UTC)
+    )
+    make_article(issue=scheduled, title="定时发布", status=Article.Status.PUBLISHED)
+    make_issue(number=3, status=Issue.Status.READY)
+    reader = django_user_model.objects.create_user(username="reader", password="x")
+    editor = django_user_model.objects.create_user(username="editor", password="x", is_staff=True)
+
+    for user in (AnonymousUser(), reader):
+        assert list(Issue.objects.visible_to(user)) == [out]
+        assert list(Article.objects.visible_to(user)) == [published]
+        assert list(out.articles.visible_to(user)) == [published]
+    assert Issue.objects.visible_to(editor).count() == 3
+    assert Article.objects.visible_to(editor).count() == 3
