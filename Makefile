@@ -44,7 +44,7 @@ lint: venv
 	$(BIN)/ruff format --check bulletin issues articles tests benchmarks
 
 # Mutation testing of the safety modules configured in pyproject.toml ([tool.mutmut]); slow,
-# so not part of `make test` or CI (about 35 minutes on two cores). MUTATION_CHILDREN sets the
+# so not part of `make test` or CI (about six minutes with two workers). MUTATION_CHILDREN sets the
 # parallel workers; MUTANTS narrows the run to mutant names, e.g. MUTANTS='articles.sanitize*'.
 # What survives and why it may: tests/mutation-survivors.md.
 mutation: venv system-packages
