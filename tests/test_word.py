@@ -746,6 +746,14 @@ def test_a_directory_claiming_more_members_than_the_limit_is_refused_before_it_i
     assert refused_quickly(b"PK\x03\x04" + b"PK\x01\x02" * (word.MAX_MEMBERS + 1)) == BOMB
 
 
+def assert_accepted_at_and_refused_past(monkeypatch, data, limit, value, *, refused):
+    """`data` passes with the limit `limit` at `value`, and is refused (the message starting so) at one less."""
+    monkeypatch.setattr(word, limit, value)
+    assert inspect_docx(data).text == "正文"
+    monkeypatch.setattr(word, limit, value - 1)
+    assert refused_quickly(data).startswith(refused)
+
+
 def test_a_docx_with_exactly_the_most_members_is_accepted_one_more_is_not(monkeypatch):
     data = zipped(docx_parts())
     monkeypatch.setattr(word, "MAX_MEMBERS", 3)
@@ -759,10 +767,9 @@ def test_members_declaring_exactly_the_most_in_total_are_accepted_one_byte_more_
     data = zipped(docx_parts())
     total = sum(size for size, _compressed in member_sizes(data).values())
 
-    monkeypatch.setattr(word, "MAX_UNCOMPRESSED_BYTES", total)
-    assert inspect_docx(data).text == "正文"
-    monkeypatch.setattr(word, "MAX_UNCOMPRESSED_BYTES", total - 1)
-    assert refused_quickly(data).startswith("文件解压后的内容过大或结构异常")
+    assert_accepted_at_and_refused_past(
+        monkeypatch, data, "MAX_UNCOMPRESSED_BYTES", total, refused="文件解压后的内容过大或结构异常"
+    )
 
 
 def with_padding(size):
@@ -777,10 +784,7 @@ def test_the_compression_ratio_is_checked_only_from_a_members_size_on(monkeypatc
     size, compressed = member_sizes(data)["word/media/pad.bin"]
     assert size > word.MAX_COMPRESSION_RATIO * compressed
 
-    monkeypatch.setattr(word, "RATIO_CHECKED_FROM_BYTES", size)
-    assert inspect_docx(data).text == "正文"
-    monkeypatch.setattr(word, "RATIO_CHECKED_FROM_BYTES", size - 1)
-    assert refused_quickly(data) == BOMB
+    assert_accepted_at_and_refused_past(monkeypatch, data, "RATIO_CHECKED_FROM_BYTES", size, refused=BOMB)
 
 
 def test_a_member_exactly_at_the_most_compression_is_accepted_one_byte_more_is_not(monkeypatch):
@@ -802,10 +806,7 @@ def test_a_package_part_exactly_at_its_limit_is_accepted_one_byte_more_is_not(mo
     data = zipped(parts)
     size = member_sizes(data)[part][0]
 
-    monkeypatch.setattr(word, "MAX_PACKAGE_PART_BYTES", size)
-    assert inspect_docx(data).text == "正文"
-    monkeypatch.setattr(word, "MAX_PACKAGE_PART_BYTES", size - 1)
-    assert refused_quickly(data) == BOMB
+    assert_accepted_at_and_refused_past(monkeypatch, data, "MAX_PACKAGE_PART_BYTES", size, refused=BOMB)
 
 
 def xml_bytes_declared(data):
@@ -816,10 +817,9 @@ def test_xml_declaring_exactly_the_most_in_total_is_accepted_one_byte_more_is_no
     data = zipped(docx_parts())
     total = xml_bytes_declared(data)
 
-    monkeypatch.setattr(word, "MAX_XML_BYTES", total)
-    assert inspect_docx(data).text == "正文"
-    monkeypatch.setattr(word, "MAX_XML_BYTES", total - 1)
-    assert refused_quickly(data).startswith("文档的文字和格式部分解压后超过")
+    assert_accepted_at_and_refused_past(
+        monkeypatch, data, "MAX_XML_BYTES", total, refused="文档的文字和格式部分解压后超过"
+    )
 
 
 def test_xml_found_by_content_is_counted_as_it_streams_out_up_to_exactly_the_limit(monkeypatch):
@@ -829,10 +829,9 @@ def test_xml_found_by_content_is_counted_as_it_streams_out_up_to_exactly_the_lim
     data = zipped(parts)
     total = xml_bytes_declared(data) + len(styles)
 
-    monkeypatch.setattr(word, "MAX_XML_BYTES", total)
-    assert inspect_docx(data).text == "正文"
-    monkeypatch.setattr(word, "MAX_XML_BYTES", total - 1)
-    assert refused_quickly(data).startswith("文档的文字和格式部分解压后超过")
+    assert_accepted_at_and_refused_past(
+        monkeypatch, data, "MAX_XML_BYTES", total, refused="文档的文字和格式部分解压后超过"
+    )
 
 
 @pytest.mark.parametrize("member", ["word/styles.xml", "word/_rels/document.xml.rels"])
