@@ -114,6 +114,16 @@ DATABASES = {
         conn_max_age=int(env("BULLETIN_DB_CONN_MAX_AGE", "60")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several web processes and the task worker share one file: readers keep reading while one
+    # writer writes (WAL), a write transaction takes the lock when it starts, not half-way
+    # (IMMEDIATE, so it can wait instead of failing), and a writer waits for the lock up to
+    # BULLETIN_SQLITE_TIMEOUT seconds instead of answering "database is locked" at once.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        transaction_mode="IMMEDIATE",
+        timeout=int(env("BULLETIN_SQLITE_TIMEOUT", "20")),
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    )
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
