@@ -6,6 +6,7 @@ BULLETIN_SECRET_KEY: from then on DEBUG is off unless asked for, and the deploym
 checks (`manage.py check --deploy`) pass. The README lists every variable.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -175,8 +176,16 @@ CACHES = {
 }
 
 # Behind a reverse proxy, the header carrying the reader's address (e.g. X-Real-IP); institutional
-# access and rate limits go by it. Empty: the connection's address (REMOTE_ADDR) as it is.
+# access and rate limits go by it. Empty: the connection's address (REMOTE_ADDR) as it is. The
+# header counts only on connections from TRUSTED_PROXIES (CIDRs; by default this host, where
+# nginx runs): from anywhere else it is a forgery and the connection's address is kept.
 CLIENT_IP_HEADER = env("BULLETIN_CLIENT_IP_HEADER")
+try:
+    TRUSTED_PROXIES = [
+        ipaddress.ip_network(cidr) for cidr in env_list("BULLETIN_TRUSTED_PROXIES", ["127.0.0.1/32", "::1/128"])
+    ]
+except ValueError as error:
+    raise ImproperlyConfigured(f"BULLETIN_TRUSTED_PROXIES must be comma-separated CIDRs: {error}") from None
 
 # Readers' accounts and subscriptions.
 LOGIN_URL = "login"

@@ -1,5 +1,6 @@
 """Who gets an issue's PDF, how it is handed out, stamped and logged."""
 
+import ipaddress
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -135,6 +136,18 @@ def test_the_address_comes_from_the_proxy_header_when_configured(client, setting
     assert client.get(pdf_url(issue), REMOTE_ADDR="127.0.0.1", HTTP_X_REAL_IP=INSIDE).status_code == 200
     assert Download.objects.get().ip == INSIDE
     assert client.get(pdf_url(issue), REMOTE_ADDR="127.0.0.1", HTTP_X_REAL_IP="garbage").status_code == 302
+
+
+def test_the_proxy_header_counts_only_from_a_trusted_proxy(client, settings):
+    issue = issue_with_pdf()
+    make_institution()
+    settings.CLIENT_IP_HEADER = "X-Real-IP"
+    # A reader outside writes the header themselves: ignored, their own address counts.
+    assert client.get(pdf_url(issue), REMOTE_ADDR="198.51.100.7", HTTP_X_REAL_IP=INSIDE).status_code == 302
+    settings.TRUSTED_PROXIES = [ipaddress.ip_network("10.0.0.0/8")]
+    assert client.get(pdf_url(issue), REMOTE_ADDR="127.0.0.1", HTTP_X_REAL_IP=INSIDE).status_code == 302
+    assert client.get(pdf_url(issue), REMOTE_ADDR="10.1.2.3", HTTP_X_REAL_IP=INSIDE).status_code == 200
+    assert Download.objects.get().ip == INSIDE
 
 
 def test_a_pdf_not_built_yet_is_404_with_a_message(client, django_user_model):

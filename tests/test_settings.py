@@ -53,6 +53,12 @@ def test_a_malformed_boolean_is_named(tmp_path):
     assert "BULLETIN_DEBUG must be a boolean" in result.stderr
 
 
+def test_a_malformed_trusted_proxy_range_is_named(tmp_path):
+    result = manage("check", env={"BULLETIN_TRUSTED_PROXIES": "10.0.0.0/8,nginx", "BULLETIN_DATA_DIR": str(tmp_path)})
+    assert result.returncode != 0
+    assert "BULLETIN_TRUSTED_PROXIES must be comma-separated CIDRs" in result.stderr and "nginx" in result.stderr
+
+
 def test_paths_and_database_come_from_the_environment(tmp_path):
     code = (
         "from django.conf import settings as s;"
