@@ -7,9 +7,14 @@ import xml.etree.ElementTree as ElementTree
 from urllib.parse import unquote
 
 import pytest
+from django.contrib.messages import constants
+from django.contrib.messages.storage.base import Message
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.db import connection
+from django.http import HttpRequest
 from django.template.loader import render_to_string
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -321,6 +326,23 @@ def test_signed_in_readers_are_not_served_from_the_cache(client, django_user_mod
     assert "没有信号的改动" not in page(client, issue.get_absolute_url())
     client.force_login(django_user_model.objects.create_user(username="reader", password="x"))
     assert "没有信号的改动" in page(client, issue.get_absolute_url())
+
+
+def test_a_page_showing_someones_message_is_not_cached_for_the_others(client):
+    issue = published_issue(articles=1)
+    message = Message(constants.INFO, "您的邮箱已经确认过了，请登录。")
+    client.cookies["messages"] = CookieStorage(HttpRequest())._encode([message])
+    assert "您的邮箱已经确认过了" in page(client, issue.get_absolute_url())
+    assert "您的邮箱已经确认过了" not in page(Client(), issue.get_absolute_url())
+
+
+def test_pages_are_cached_per_host(client, settings):
+    settings.ALLOWED_HOSTS = ["bulletin.example.cn", "localhost"]
+    issue = published_issue(articles=1)
+    first = client.get(issue.get_absolute_url(), HTTP_HOST="localhost").content.decode()
+    second = client.get(issue.get_absolute_url(), HTTP_HOST="bulletin.example.cn").content.decode()
+    assert "http://localhost/issues/" in first
+    assert "http://bulletin.example.cn/issues/" in second and "localhost" not in second
 
 
 def test_dates_render_in_chinese(client):
