@@ -81,6 +81,16 @@ def inspect_docx(data: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES) -> WordText:
     return WordText(char_count=len("".join(text.split())), text=text)
 
 
+def check_docx(data: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES) -> WordText:
+    """What `inspect_docx` says, once the whole conversion, pictures included, went through too.
+
+    For uploads: what acceptance will later do to the manuscript fails now, in front of its
+    author, rather than in front of the editor.
+    """
+    docx_html(data, image_folder="", max_bytes=max_bytes)
+    return inspect_docx(data, max_bytes=max_bytes)
+
+
 def docx_html(
     data: bytes, *, image_folder: str | None, max_bytes: int = MAX_UPLOAD_BYTES
 ) -> tuple[str, dict[str, bytes]]:

@@ -2,11 +2,13 @@
 
 import io
 import re
+import zipfile
 from pathlib import Path
 
 import docx
 import pytest
 from django.core import mail
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
@@ -129,6 +131,56 @@ def test_files_that_are_not_docx_are_refused_with_nothing_stored(client, setting
     assert errors and message in errors[0], errors
     assert not Submission.objects.exists() and not Manuscript.objects.exists()
     assert stored_files(settings.PROTECTED_ROOT) == [] and mail.outbox == []
+
+
+def with_picture(*, replace_picture=None, linked=False):
+    """A manuscript holding a picture whose bytes are replaced (None: removed) or which is only linked."""
+    source = docx_bytes(picture=True)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(source)) as original, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as copy:
+        for info in original.infolist():
+            data = original.read(info)
+            if info.filename.startswith("word/media/") and not linked:
+                if replace_picture is None:
+                    continue
+                data = replace_picture
+            if linked and info.filename == "word/_rels/document.xml.rels":
+                data = re.sub(
+                    rb'Target="media/[^"]+"', 'Target="file:///C:/图片.png" TargetMode="External"'.encode(), data
+                )
+            if linked and info.filename == "word/document.xml":
+                data = data.replace(b"r:embed=", b"r:link=")
+            copy.writestr(info, data)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (with_picture(replace_picture=b"not a picture"), "第 1 张图片无法使用"),
+        (with_picture(replace_picture=None), "第 1 张图片已损坏"),
+        (with_picture(linked=True), "第 1 张图片只是链接到了作者电脑上的文件"),
+    ],
+    ids=["garbage picture", "missing picture part", "linked picture"],
+)
+def test_manuscripts_whose_pictures_would_fail_acceptance_are_refused_at_upload(client, settings, data, message):
+    response = post(client, manuscript=SimpleUploadedFile("稿件.docx", data))
+    errors = re.findall(r'<p class="error" id="id_manuscript-error">(.*?)</p>', response.content.decode())
+    assert errors and message in errors[0], errors
+    assert not Submission.objects.exists() and stored_files(settings.PROTECTED_ROOT) == []
+
+
+def test_a_manuscript_acceptance_cannot_convert_is_a_message_to_the_editor(client, editor):
+    submission = submission_transition(submission=submitted(client), to=Status.UNDER_REVIEW, by=editor)
+    manuscript = submission.manuscript  # as if stored before the upload check knew this rule
+    manuscript.file.save("old.docx", ContentFile(with_picture(replace_picture=b"not a picture")))
+    client.force_login(editor)
+    url = reverse("admin:submissions_submission_change", args=[submission.pk])
+    data = form_data(client.get(url)) | {"next_status": Status.ACCEPTED, "section": make_section().pk}
+    response = client.post(url, data, follow=True)
+    assert response.status_code == 200 and "第 1 张图片无法使用" in response.content.decode()
+    submission.refresh_from_db()
+    assert submission.status == Status.UNDER_REVIEW and not Article.objects.exists()
 
 
 def test_a_manuscript_over_the_limit_is_refused_saying_how_long_it_is(client):

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from articles.submissions.models import Manuscript, Submission, SubmissionEvent
 from articles.submissions.services import submission_accept, submission_transition
+from articles.word import WordError
 from issues.admin import ReadOnlyInline, StatusChangeInline
 from issues.models import Section
 from issues.workflow import TransitionNotAllowed
@@ -128,7 +129,7 @@ class SubmissionAdmin(admin.ModelAdmin):
                 )
             else:
                 submission_transition(submission=submission, to=to, by=request.user, message=message)
-        except TransitionNotAllowed as refusal:
+        except (TransitionNotAllowed, WordError) as refusal:  # WordError: a manuscript checked by older rules
             messages.error(request, str(refusal))
 
     def response_change(self, request, submission):

@@ -23,7 +23,7 @@ class ManuscriptField(forms.FileField):
             raise ValidationError(_("文件过大：上限为 10 MB。"))
         content = upload.read()
         try:
-            upload.inspected = word.inspect_docx(content)
+            upload.inspected = word.check_docx(content)
         except word.WordError as error:
             raise ValidationError(str(error))
         upload.content = content
