@@ -1,10 +1,18 @@
 """Writing files safely: whole or not at all, and never left behind by a step that failed."""
 
+import datetime
+import json
 import os
+import secrets
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from issues.processes import current_process, process_is_gone
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -22,19 +30,84 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
+JOURNAL_FOLDER = "unfinished"  # under PROTECTED_ROOT: what steps in progress have written
+JOURNAL_MAX_AGE = datetime.timedelta(hours=24)
+
+
+class WrittenFiles:
+    """The files one step has written, also listed in a journal on disk until the step is over.
+
+    A process killed mid-step (`kill -9`) leaves its journal behind, and with it the list of
+    files whose rows were never committed: `remove_unfinished_files` deletes them.
+    """
+
+    def __init__(self):
+        pid, host = current_process()
+        folder = Path(settings.PROTECTED_ROOT) / JOURNAL_FOLDER
+        folder.mkdir(parents=True, exist_ok=True)
+        self.journal = folder / f"{pid}-{secrets.token_hex(8)}.jsonl"
+        self.files = []
+        self._stream = self.journal.open("a", encoding="utf-8")
+        self._write({"pid": pid, "host": host})
+
+    def append(self, stored: tuple) -> None:
+        """Record (storage, name) of a file just written."""
+        storage, name = stored
+        self.files.append(stored)
+        self._write({"path": storage.path(name)})
+
+    def _write(self, entry: dict) -> None:
+        self._stream.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        self._stream.flush()  # on disk for another process, whatever happens to this one
+
+    def delete_all(self) -> None:
+        for storage, name in self.files:
+            storage.delete(name)
+
+    def close(self) -> None:
+        self._stream.close()
+        self.journal.unlink(missing_ok=True)
+
+
 @contextmanager
-def files_removed_on_failure() -> Iterator[list]:
+def files_removed_on_failure() -> Iterator[WrittenFiles]:
     """Collects the (storage, name) of the files a step writes, and deletes them if the step fails.
 
     Put it outside the step's transaction, so the files go exactly when the rows are rolled back:
 
         with files_removed_on_failure() as written, transaction.atomic():
             written.append((storage, storage.save(name, content)))
+
+    If the step runs inside a longer transaction, the journal goes once that one commits.
     """
-    written = []
+    written = WrittenFiles()
     try:
         yield written
     except BaseException:
-        for storage, name in written:
-            storage.delete(name)
+        written.delete_all()
+        written.close()
         raise
+    transaction.on_commit(written.close)
+
+
+def remove_unfinished_files() -> list[Path]:
+    """Delete the files of steps whose process died (or that never finished within a day); the paths removed.
+
+    Only files under MEDIA_ROOT or PROTECTED_ROOT are touched, whatever a journal says.
+    """
+    folder = Path(settings.PROTECTED_ROOT) / JOURNAL_FOLDER
+    roots = [Path(settings.MEDIA_ROOT).resolve(), Path(settings.PROTECTED_ROOT).resolve()]
+    removed = []
+    for journal in sorted(folder.glob("*.jsonl")) if folder.is_dir() else []:
+        lines = [json.loads(line) for line in journal.read_text("utf-8").splitlines() if line.strip().endswith("}")]
+        header = lines[0] if lines else {}
+        age = datetime.datetime.now() - datetime.datetime.fromtimestamp(journal.stat().st_mtime)
+        if not (process_is_gone(pid=header.get("pid"), host=header.get("host", "")) or age > JOURNAL_MAX_AGE):
+            continue  # still being written by a live process
+        for entry in lines[1:]:
+            path = Path(entry["path"]).resolve()
+            if any(path.is_relative_to(root) for root in roots) and path.is_file():
+                path.unlink()
+                removed.append(path)
+        journal.unlink()
+    return removed

@@ -6,9 +6,11 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from issues.images import cover_upload_to, make_thumbnail, thumbnail_upload_to, validate_image_file
+from issues.processes import process_is_gone
 
 
 class Periodical(models.Model):
@@ -291,6 +293,24 @@ class IssueStatusChange(StatusChange):
         verbose_name_plural = _("状态变更记录")
 
 
+class IssuePDFQuerySet(models.QuerySet):
+    def abandon_dead_builds(self) -> int:
+        """Mark failed the builds still "building" whose process is gone (killed mid-build); how many.
+
+        The previous file, if any, stays the one readers get.
+        """
+        dead = [
+            record.pk
+            for record in self.filter(status=IssuePDF.Status.BUILDING)
+            if process_is_gone(pid=record.builder_pid, host=record.builder_host)
+        ]
+        return self.filter(pk__in=dead, status=IssuePDF.Status.BUILDING).update(
+            status=IssuePDF.Status.FAILED,
+            error=gettext("生成过程意外中止（排版进程已不在运行），请重新生成。"),
+            updated_at=timezone.now(),
+        )
+
+
 class IssuePDF(models.Model):
     """The typeset PDF of an issue in one variant, and how its last build went."""
 
@@ -314,7 +334,11 @@ class IssuePDF(models.Model):
     build_seconds = models.FloatField(_("耗时（秒）"), null=True, blank=True)
     error = models.TextField(_("错误信息"), blank=True)
     built_at = models.DateTimeField(_("生成时间"), null=True, blank=True)
+    builder_pid = models.PositiveIntegerField(_("排版进程"), null=True, blank=True, editable=False)
+    builder_host = models.CharField(_("排版主机"), max_length=255, blank=True, editable=False)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = IssuePDFQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("期刊 PDF")

@@ -145,6 +145,7 @@ class IssueAdmin(admin.ModelAdmin):
     def pdf_builds(self, issue):
         if issue.pk is None:
             return "—"
+        IssuePDF.objects.filter(issue=issue).abandon_dead_builds()  # not "生成中" forever after a kill -9
         records = IssuePDF.objects.filter(issue=issue).order_by("-variant")
         return render_to_string("admin/desk/pdf_builds.html", {"records": records})
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from articles.models import Article
 from issues.files import write_atomically
 from issues.models import ContentVersion, Issue, IssuePDF
+from issues.processes import current_process
 from issues.typesetting import justify
 from issues.typesetting.document import issue_html
 from issues.typesetting.fetcher import BASE_URL, ProjectFilesFetcher
@@ -51,7 +52,10 @@ def issue_build_pdf(*, issue: Issue, variant: str = IssuePDF.Variant.SCREEN, for
             record.save(update_fields=["status", "error", "updated_at"])
         return record
 
-    IssuePDF.objects.filter(pk=record.pk).update(status=IssuePDF.Status.BUILDING, updated_at=timezone.now())
+    pid, host = current_process()  # so a build killed mid-way can be told from one still running
+    IssuePDF.objects.filter(pk=record.pk).update(
+        status=IssuePDF.Status.BUILDING, builder_pid=pid, builder_host=host, updated_at=timezone.now()
+    )
     started = time.perf_counter()
     file_name = f"issues/{issue.key}/{issue.key}-{variant}.pdf"
     try:
