@@ -1,3 +1,6 @@
+import re
+
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -137,7 +140,7 @@ class Article(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
-        self.body = sanitize_html(self.body)
+        self.body = sanitize_html(self.body, rewrite_src=_local_image)
         self.plain_text = html_to_text(self.body)
         if not self.slug:
             self.slug = slugify(self.title, allow_unicode=True)[:100] or "article"
@@ -178,6 +181,17 @@ class Article(models.Model):
         if self.last_page in (None, self.first_page):
             return str(self.first_page)
         return f"{self.first_page}–{self.last_page}"
+
+
+def _local_image(src: str) -> str | None:
+    """Keep images from our media (or relative ones); drop those on other hosts.
+
+    A remote image in a body would be fetched by every reader's browser from a server that
+    learns who reads what (a tracking pixel); the typesetter refuses it anyway.
+    """
+    if src.startswith(settings.MEDIA_URL) or not re.match(r"^([a-z][a-z0-9+.-]*:|//)", src, re.IGNORECASE):
+        return src
+    return None
 
 
 class SearchText(models.Model):

@@ -172,3 +172,14 @@ def test_plain_text_keeps_blocks_and_table_cells_apart():
 def test_plain_text_of_a_blank_body_is_empty():
     assert html_to_text(None) == ""
     assert html_to_text("<p> </p><br>") == ""
+
+
+def test_saving_an_article_drops_images_from_other_hosts_and_keeps_ours():
+    article = make_article(
+        body='<p>正文</p><img src="https://tracker.example.com/p.gif" alt="像素"><img src="//cdn.example.com/a.png">'
+        '<img src="/media/articles/images/a.png" alt="图"><img src="images/b.png" alt="相对">'
+    )
+    article.refresh_from_db()
+    assert article.body == (
+        '<p>正文</p><img alt="像素"><img><img src="/media/articles/images/a.png" alt="图"><img src="images/b.png" alt="相对">'
+    )
