@@ -47,7 +47,7 @@ class Contributor(models.Model):
     email = models.EmailField(_("电子邮箱"), blank=True)
     phone = models.CharField(_("电话"), max_length=50, blank=True)
     postal_address = models.CharField(_("通讯地址"), max_length=300, blank=True)
-    bio = models.TextField(_("简介"), blank=True)
+    bio = models.TextField(_("简介"), max_length=2000, blank=True)
 
     class Meta:
         verbose_name = _("作者")
@@ -110,7 +110,7 @@ class Article(models.Model):
     )
     source = models.CharField(_("来源"), max_length=200, blank=True, help_text=_("印作“（来源：…）”。"))
     body = ProseEditorField(_("正文"), extensions=BODY_EDITOR_EXTENSIONS, sanitize=sanitize_html, blank=True)
-    summary = models.TextField(_("摘要"), blank=True)
+    summary = models.TextField(_("摘要"), max_length=2000, blank=True)
     plain_text = models.TextField(
         _("纯文本"), blank=True, editable=False, help_text=_("正文去掉标记，用于搜索和摘要。")
     )

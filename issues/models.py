@@ -21,7 +21,9 @@ class Periodical(models.Model):
     guiding_unit = models.CharField(_("指导单位"), max_length=200, blank=True)
     host_unit = models.CharField(_("主办单位"), max_length=200, blank=True)
     circulation_note = models.CharField(_("发行说明"), max_length=100, blank=True, default="内部资料 免费交流")
-    call_for_papers = models.TextField(_("征稿启事"), blank=True, help_text=_("印在每期最后一页，段落之间空一行。"))
+    call_for_papers = models.TextField(
+        _("征稿启事"), max_length=5000, blank=True, help_text=_("印在每期最后一页，段落之间空一行。")
+    )
     manuscript_char_limit = models.PositiveIntegerField(
         _("稿件字数上限"), default=6000, validators=[MinValueValidator(1)]
     )

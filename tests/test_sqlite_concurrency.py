@@ -55,7 +55,11 @@ def test_concurrent_writers_all_succeed_on_the_sqlite_file(tmp_path):
     )  # fmt: skip
     writers = [
         subprocess.Popen(
-            [sys.executable, "-c", WRITER, str(n), str(SAVES)], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            [sys.executable, "-c", WRITER, str(n), str(SAVES)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
         )
         for n in range(WRITERS)
     ]

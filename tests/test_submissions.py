@@ -203,6 +203,8 @@ def test_a_manuscript_over_the_limit_is_refused_saying_how_long_it_is(client):
         ("title", "", "这个字段是必填项"),
         ("affiliation", "", "这个字段是必填项"),
         ("consent", "", "请阅读并同意投稿须知"),
+        ("abstract", "摘" * 600_000, "确保该变量包含不超过 2000 字符"),
+        ("co_authors", "马" * 301, "确保该变量包含不超过 300 字符"),
     ],
 )
 def test_wrong_fields_get_a_message_next_to_them_and_nothing_is_stored(client, field, value, message):

@@ -23,7 +23,7 @@ class DecisionForm(forms.ModelForm):
 
     next_status = forms.ChoiceField(label=_("处理"), required=False)
     message = forms.CharField(
-        label=_("给作者的说明"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("给作者的说明"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("作者会在状态页和邮件里看到。"),
     )  # fmt: skip
     section = forms.ModelChoiceField(

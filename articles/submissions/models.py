@@ -79,7 +79,7 @@ class Submission(models.Model):
     phone = models.CharField(_("电话"), max_length=50)
     email = models.EmailField(_("电子邮箱"))
     co_authors = models.CharField(_("合作者"), max_length=300, blank=True)
-    abstract = models.TextField(_("摘要"), blank=True)
+    abstract = models.TextField(_("摘要"), max_length=2000, blank=True)
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.RECEIVED, editable=False)
     submitted_at = models.DateTimeField(_("投稿时间"), default=timezone.now, editable=False)
     submitter_ip = models.GenericIPAddressField(_("来源 IP"), null=True, blank=True, editable=False)
@@ -91,7 +91,7 @@ class Submission(models.Model):
         blank=True,
         related_name="assigned_submissions",
     )
-    internal_notes = models.TextField(_("内部备注"), blank=True, help_text=_("只有编辑看得到。"))
+    internal_notes = models.TextField(_("内部备注"), max_length=5000, blank=True, help_text=_("只有编辑看得到。"))
     article = models.OneToOneField(
         Article, verbose_name=_("文章"), on_delete=models.SET_NULL, null=True, blank=True, editable=False
     )
@@ -161,7 +161,7 @@ class SubmissionEvent(StatusChange):
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="events")
     from_status = models.CharField(_("原状态"), max_length=20, blank=True)
-    comment = models.TextField(_("给作者的说明"), blank=True)
+    comment = models.TextField(_("给作者的说明"), max_length=2000, blank=True)
 
     class Meta(StatusChange.Meta):
         verbose_name = _("处理记录")

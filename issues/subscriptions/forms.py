@@ -60,7 +60,9 @@ class ResendConfirmationForm(forms.Form):
 class EmailAuthenticationForm(AuthenticationForm):
     """Readers sign in with their e-mail address (their username), in any letter case."""
 
-    username = forms.CharField(label=_("电子邮箱或用户名"), widget=forms.TextInput(attrs={"autofocus": True}))
+    username = forms.CharField(
+        label=_("电子邮箱或用户名"), max_length=254, widget=forms.TextInput(attrs={"autofocus": True})
+    )
 
     error_messages = {
         "invalid_login": _("邮箱（用户名）或密码不正确。"),
