@@ -8,12 +8,13 @@ from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core import signing
 from django.core.mail import get_connection
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from issues.mail import templated_email
+from issues.mail import send_in_background, templated_email
 from issues.models import Issue, Periodical
 from issues.subscriptions.models import PublicationNotice, Subscriber, Subscription
 from issues.throttle import RateLimit
@@ -46,14 +47,31 @@ def registrations_rate_limited(ip: str | None) -> bool:
 @transaction.atomic
 def subscriber_register(
     *, name: str, organisation: str, email: str, password: str, ip: str | None, site_url: str
-) -> Subscriber:
-    """Create an inactive account and send the link that confirms its e-mail address."""
+) -> Subscriber | None:
+    """Create an inactive account and send the link that confirms its e-mail address.
+
+    An address that already has an account gets a mail saying so instead (None is returned):
+    the page the visitor sees is the same, so the form tells nobody who has an account.
+    """
+    users = get_user_model().objects
+    if users.filter(Q(email__iexact=email) | Q(username__iexact=email)).exists():
+        transaction.on_commit(lambda: _already_registered(email=email, site_url=site_url))
+        return None
     user = get_user_model()(username=email.lower(), email=email, first_name=name[:150], is_active=False)
     user.set_password(password)
     user.save()
     subscriber = Subscriber.objects.create(user=user, name=name, organisation=organisation, registered_ip=ip)
     transaction.on_commit(lambda: send_confirmation(subscriber=subscriber, site_url=site_url))
     return subscriber
+
+
+def _already_registered(*, email: str, site_url: str) -> None:
+    context = {
+        "periodical": Periodical.load(),
+        "site_url": site_url.rstrip("/"),
+        "reset_path": reverse("password_reset"),
+    }
+    send_in_background(templated_email("subscriptions/email/already_registered", context, to=[email]))
 
 
 def send_confirmation(*, subscriber: Subscriber, site_url: str) -> None:
@@ -216,4 +234,4 @@ def _notice_message(subscriber, issue, periodical, site_url):
 
 def _mail(subscriber, template, **context):
     context |= {"subscriber": subscriber, "periodical": Periodical.load(), "site_url": settings.SITE_URL.rstrip("/")}
-    templated_email(f"subscriptions/email/{template}", context, to=[subscriber.email]).send()
+    send_in_background(templated_email(f"subscriptions/email/{template}", context, to=[subscriber.email]))

@@ -1,6 +1,8 @@
 """Readers' side of subscriptions: the protected PDF download, registration with e-mail confirmation,
 the subscription page, notice preferences."""
 
+import contextlib
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
@@ -19,7 +21,7 @@ from django.views.decorators.http import require_POST
 from issues.models import Issue, Periodical
 from issues.subscriptions.access import pdf_access
 from issues.subscriptions.delivery import protected_file_response, stamped_copy
-from issues.subscriptions.forms import RegistrationForm, ResendConfirmationForm
+from issues.subscriptions.forms import BackgroundPasswordResetForm, RegistrationForm, ResendConfirmationForm
 from issues.subscriptions.models import Download, Subscriber
 from issues.subscriptions.services import (
     confirmation_tokens,
@@ -79,7 +81,8 @@ def register(request):
             status = 429
         elif form.is_valid():
             data = form.cleaned_data
-            try:
+            # IntegrityError: the same address registered a moment ago, by a double click.
+            with contextlib.suppress(IntegrityError):
                 subscriber_register(
                     name=data["name"],
                     organisation=data["organisation"],
@@ -88,11 +91,8 @@ def register(request):
                     ip=ip,
                     site_url=request.build_absolute_uri("/"),
                 )
-            except IntegrityError:  # the same address registered a moment ago, by a double click
-                form.add_error("email", _("该邮箱已经注册。"))
-            else:
-                request.session["registered_email"] = data["email"]
-                return redirect("subscriptions:register_sent")
+            request.session["registered_email"] = data["email"]
+            return redirect("subscriptions:register_sent")
     return render(request, "subscriptions/register.html", {"form": form}, status=status)
 
 
@@ -208,6 +208,7 @@ class PasswordResetView(auth.PasswordResetView):
     """Django's reset view, with the periodical's name in the e-mail rather than the host name."""
 
     template_name = "accounts/password_reset_form.html"
+    form_class = BackgroundPasswordResetForm
     email_template_name = "accounts/password_reset_email.txt"
     subject_template_name = "accounts/password_reset_subject.txt"
 
