@@ -3,7 +3,6 @@
 import io
 import random
 import struct
-import time
 import tracemalloc
 import zipfile
 from fractions import Fraction
@@ -122,18 +121,18 @@ def with_central_entry(data: bytes, name: str, *, crc: int | None = None, file_s
     return bytes(patched)
 
 
-def refused_quickly(data: bytes, *, by=inspect_docx) -> str:
-    """The error message for `data`, asserting it came in well under a second and 20 MB of memory."""
+def refusal_of(data: bytes, *, by=inspect_docx) -> str:
+    """The error message for `data`, asserting the refusal took under 20 MB of memory (nothing was inflated).
+
+    Memory, not time: it is the same on a loaded machine (benchmarks/word_bomb.py measures time).
+    """
     tracemalloc.start()
-    started = time.perf_counter()
     try:
         with pytest.raises(WordError) as caught:
             by(data)
-        elapsed = time.perf_counter() - started
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert elapsed < 0.5, f"took {elapsed:.2f} s"
     assert peak < 20 * MB, f"peak {peak / MB:.1f} MB"
     return str(caught.value)
 
@@ -256,30 +255,30 @@ def test_html_refuses_a_broken_picture_saying_which():
     ],
 )
 def test_refuses_what_is_not_a_docx(data, message):
-    assert refused_quickly(data) == message
+    assert refusal_of(data) == message
 
 
 def test_refuses_a_program_with_a_docx_appended():
     data, _strings = make_manuscript()
 
     assert zipfile.is_zipfile(io.BytesIO(b"MZ" + data))  # what a check by zip structure alone would let in
-    assert refused_quickly(b"MZ" + data) == NOT_DOCX
+    assert refusal_of(b"MZ" + data) == NOT_DOCX
 
 
 def test_refuses_an_oversized_upload_saying_the_limit():
-    assert refused_quickly(b"PK\x03\x04" + bytes(MAX_UPLOAD_BYTES)) == "文件过大：上限为 10 MB。"
+    assert refusal_of(b"PK\x03\x04" + bytes(MAX_UPLOAD_BYTES)) == "文件过大：上限为 10 MB。"
 
 
 def test_refuses_a_truncated_docx():
     data, _strings = make_manuscript()
 
-    assert refused_quickly(data[: len(data) // 2]) == DAMAGED
+    assert refusal_of(data[: len(data) // 2]) == DAMAGED
 
 
 def test_refuses_a_docx_whose_document_fails_its_checksum():
     data = with_body("<w:p><w:r><w:t>" + "正文" * 2000 + "</w:t></w:r></w:p>")
 
-    assert refused_quickly(with_central_entry(data, "word/document.xml", crc=0)) == DAMAGED
+    assert refusal_of(with_central_entry(data, "word/document.xml", crc=0)) == DAMAGED
 
 
 def test_refuses_a_zip_that_is_not_a_word_document():
@@ -298,8 +297,8 @@ def test_refuses_a_zip_that_is_not_a_word_document():
         },
     )
 
-    assert refused_quickly(out.getvalue()) == NOT_DOCX
-    assert refused_quickly(spreadsheet) == NOT_DOCX
+    assert refusal_of(out.getvalue()) == NOT_DOCX
+    assert refusal_of(spreadsheet) == NOT_DOCX
 
 
 def test_refuses_a_docx_without_its_main_document():
@@ -310,7 +309,7 @@ def test_refuses_a_docx_without_its_main_document():
             if info.filename != "word/document.xml":
                 target.writestr(info, source.read(info))
 
-    assert refused_quickly(out.getvalue()) == NOT_DOCX
+    assert refusal_of(out.getvalue()) == NOT_DOCX
 
 
 @pytest.mark.parametrize(
@@ -333,7 +332,7 @@ def test_refuses_macro_enabled_documents_and_templates(content_type, message):
     )
     assert rewritten != content_types
 
-    assert refused_quickly(rezip(data, replace={"[Content_Types].xml": rewritten.encode()})) == message
+    assert refusal_of(rezip(data, replace={"[Content_Types].xml": rewritten.encode()})) == message
 
 
 @pytest.mark.parametrize(
@@ -352,8 +351,8 @@ def test_refuses_macro_enabled_documents_and_templates(content_type, message):
 def test_refuses_malformed_document_xml(document_xml):
     data = rezip(make_manuscript()[0], replace={"word/document.xml": document_xml})
 
-    assert refused_quickly(data) == MALFORMED
-    assert refused_quickly(data, by=lambda data: docx_html(data, image_folder=None)) == MALFORMED
+    assert refusal_of(data) == MALFORMED
+    assert refusal_of(data, by=lambda data: docx_html(data, image_folder=None)) == MALFORMED
 
 
 def test_damaged_bytes_anywhere_give_a_manuscript_error_and_nothing_else():
@@ -378,27 +377,27 @@ def test_refuses_a_document_of_200_mb_of_spaces():
     bomb = with_inflated_member("word/document.xml", size=200 * MB)
     assert len(bomb) < 300 * 1024
 
-    assert refused_quickly(bomb) == BOMB
-    assert refused_quickly(bomb, by=lambda data: docx_html(data, image_folder="f")) == BOMB
+    assert refusal_of(bomb) == BOMB
+    assert refusal_of(bomb, by=lambda data: docx_html(data, image_folder="f")) == BOMB
 
 
 def test_refuses_a_member_with_an_absurd_compression_ratio():
     bomb = with_inflated_member("word/media/image9.bmp", size=5 * MB, byte=b"\0")  # far below the total limit
 
-    assert refused_quickly(bomb) == BOMB
+    assert refusal_of(bomb) == BOMB
 
 
 def test_refuses_many_members_that_add_up_past_the_limit():
     # Each member compresses 1000:1 but is too small for the ratio check; together they are 60 MB.
     bomb = rezip(docx_bytes(docx.Document()), add={f"word/media/pad{n}.bin": bytes(MB) for n in range(60)})
 
-    assert refused_quickly(bomb) == BOMB
+    assert refusal_of(bomb) == BOMB
 
 
 def test_refuses_too_many_members():
     bomb = rezip(docx_bytes(docx.Document()), add={f"extra/{n}.xml": b"" for n in range(2001)})
 
-    assert refused_quickly(bomb) == BOMB
+    assert refusal_of(bomb) == BOMB
 
 
 def test_refuses_more_xml_than_a_manuscript_needs_before_mammoth_would_parse_it():
@@ -411,8 +410,8 @@ def test_refuses_more_xml_than_a_manuscript_needs_before_mammoth_would_parse_it(
         info = archive.getinfo("word/document.xml")
     assert info.file_size > 10 * MB and info.file_size < 100 * info.compress_size
 
-    assert refused_quickly(data) == TOO_MUCH_XML
-    assert refused_quickly(data, by=lambda data: docx_html(data, image_folder=None)) == TOO_MUCH_XML
+    assert refusal_of(data) == TOO_MUCH_XML
+    assert refusal_of(data, by=lambda data: docx_html(data, image_folder=None)) == TOO_MUCH_XML
 
 
 def test_xml_under_another_name_counts_towards_the_limit(monkeypatch):
@@ -425,7 +424,7 @@ def test_xml_under_another_name_counts_towards_the_limit(monkeypatch):
         return b'<?xml version="1.0"?><w:styles xmlns:w="' + W.encode() + b'">' + b"<w:style/>" * count + b"</w:styles>"
 
     assert inspect_docx(rezip(empty, add={"word/media/image5.png": styles(5_000)}))
-    message = refused_quickly(rezip(empty, add={"word/media/image5.png": styles(20_000)}))
+    message = refusal_of(rezip(empty, add={"word/media/image5.png": styles(20_000)}))
     assert message.startswith("文档的文字和格式部分解压后超过")
 
 
@@ -438,9 +437,9 @@ def test_refuses_a_zip_that_declares_small_sizes_but_inflates_far_more():
     with zipfile.ZipFile(io.BytesIO(lying)) as archive:
         assert archive.getinfo("word/document.xml").file_size == 4096
 
-    assert refused_quickly(honest) == BOMB
+    assert refusal_of(honest) == BOMB
     # zipfile stops at the declared size, and the checksum of what came out then fails.
-    assert refused_quickly(lying) == DAMAGED
+    assert refusal_of(lying) == DAMAGED
 
 
 # Hand-built packages: one crafted .docx per rule, small enough to check each limit at its edge
@@ -543,7 +542,7 @@ def test_without_content_types_a_zip_is_not_a_docx():
     parts = docx_parts()
     del parts["[Content_Types].xml"]
 
-    assert refused_quickly(zipped(parts)) == NOT_DOCX
+    assert refusal_of(zipped(parts)) == NOT_DOCX
 
 
 def test_the_main_document_is_found_where_the_package_relationships_point():
@@ -589,7 +588,7 @@ def test_a_package_entry_mammoth_cannot_read_is_refused_at_upload(part, xml):
     assert as_html(zipped(docx_parts())) == ("<p>正文</p>", {})  # the same package, whole, is fine
     parts = docx_parts()
     parts[part] = xml
-    assert refused_quickly(zipped(parts)) == DAMAGED
+    assert refusal_of(zipped(parts)) == DAMAGED
 
 
 @pytest.mark.parametrize(
@@ -614,8 +613,8 @@ def test_a_macro_enabled_main_document_behind_the_package_relationships_is_refus
     )
     data = zipped(parts)
 
-    assert refused_quickly(data) == message
-    assert refused_quickly(data, by=as_html) == message
+    assert refusal_of(data) == message
+    assert refusal_of(data, by=as_html) == message
 
 
 @pytest.mark.parametrize(
@@ -638,7 +637,7 @@ def test_a_doctype_is_refused_in_any_part_even_without_entities(part):
     parts["word/styles.xml"] = f'<?xml version="1.0"?><w:styles xmlns:w="{W}"/>'.encode()
     parts[part] = parts[part].replace(b"?>", b"?><!DOCTYPE anything>", 1)
 
-    assert refused_quickly(zipped(parts)) == MALFORMED
+    assert refusal_of(zipped(parts)) == MALFORMED
 
 
 def with_central_fields(data, name, **fields):
@@ -671,15 +670,15 @@ def test_encrypted_or_truncated_members_give_a_damaged_file_error(member, damage
     parts["word/media/1.png"] = png_bytes()
     data = with_central_fields(zipped(parts), member, **damage)
 
-    assert refused_quickly(data) == DAMAGED
-    assert refused_quickly(data, by=as_html) == DAMAGED
+    assert refusal_of(data) == DAMAGED
+    assert refusal_of(data, by=as_html) == DAMAGED
 
 
 def test_a_picture_that_fails_its_checksum_is_refused():
     parts = with_pictures("1.png")
     parts["word/media/1.png"] = png_bytes()
 
-    assert refused_quickly(with_central_entry(zipped(parts), "word/media/1.png", crc=0)) == DAMAGED
+    assert refusal_of(with_central_entry(zipped(parts), "word/media/1.png", crc=0)) == DAMAGED
 
 
 def test_a_corrupt_deflate_stream_is_refused():
@@ -688,7 +687,7 @@ def test_a_corrupt_deflate_stream_is_refused():
     start = data.index(b"word/document.xml") + len("word/document.xml")  # the first local header's data follows
     data[start + 40 : start + 60] = bytes(range(20))
 
-    assert refused_quickly(bytes(data)) == DAMAGED
+    assert refusal_of(bytes(data)) == DAMAGED
 
 
 def test_empty_binary_members_and_directories_are_not_read_as_xml():
@@ -717,7 +716,7 @@ def test_xml_under_a_picture_name_is_recognised_by_its_start_and_must_be_well_fo
     parts = docx_parts()
     parts["word/media/image1.png"] = start + b"broken"
 
-    assert refused_quickly(zipped(parts)) == MALFORMED
+    assert refusal_of(zipped(parts)) == MALFORMED
 
 
 # Each limit at its edge and one past it
@@ -726,8 +725,8 @@ def test_xml_under_a_picture_name_is_recognised_by_its_start_and_must_be_well_fo
 def test_an_upload_exactly_at_the_size_limit_is_looked_at_one_byte_more_is_not():
     at_limit = b"PK\x03\x04" + bytes(MAX_UPLOAD_BYTES - 4)
 
-    assert refused_quickly(at_limit) == DAMAGED
-    assert refused_quickly(at_limit + b"\0") == "文件过大：上限为 10 MB。"
+    assert refusal_of(at_limit) == DAMAGED
+    assert refusal_of(at_limit + b"\0") == "文件过大：上限为 10 MB。"
 
 
 def test_the_size_limit_can_be_set_per_call():
@@ -735,15 +734,15 @@ def test_the_size_limit_can_be_set_per_call():
 
     assert inspect_docx(data, max_bytes=len(data)).text == "正文"
     assert docx_html(data, image_folder=None, max_bytes=len(data))[0] == "<p>正文</p>"
-    assert refused_quickly(data, by=lambda data: inspect_docx(data, max_bytes=len(data) - 1)).startswith("文件过大")
-    message = refused_quickly(data, by=lambda data: docx_html(data, image_folder=None, max_bytes=len(data) - 1))
+    assert refusal_of(data, by=lambda data: inspect_docx(data, max_bytes=len(data) - 1)).startswith("文件过大")
+    message = refusal_of(data, by=lambda data: docx_html(data, image_folder=None, max_bytes=len(data) - 1))
     assert message.startswith("文件过大")
 
 
 def test_a_directory_claiming_more_members_than_the_limit_is_refused_before_it_is_read():
     # Only the entries' signatures are there, so a zip reader would call the file damaged.
-    assert refused_quickly(b"PK\x03\x04" + b"PK\x01\x02" * word.MAX_MEMBERS) == DAMAGED
-    assert refused_quickly(b"PK\x03\x04" + b"PK\x01\x02" * (word.MAX_MEMBERS + 1)) == BOMB
+    assert refusal_of(b"PK\x03\x04" + b"PK\x01\x02" * word.MAX_MEMBERS) == DAMAGED
+    assert refusal_of(b"PK\x03\x04" + b"PK\x01\x02" * (word.MAX_MEMBERS + 1)) == BOMB
 
 
 def assert_accepted_at_and_refused_past(monkeypatch, data, limit, value, *, refused):
@@ -751,7 +750,7 @@ def assert_accepted_at_and_refused_past(monkeypatch, data, limit, value, *, refu
     monkeypatch.setattr(word, limit, value)
     assert inspect_docx(data).text == "正文"
     monkeypatch.setattr(word, limit, value - 1)
-    assert refused_quickly(data).startswith(refused)
+    assert refusal_of(data).startswith(refused)
 
 
 def test_a_docx_with_exactly_the_most_members_is_accepted_one_more_is_not(monkeypatch):
@@ -760,7 +759,7 @@ def test_a_docx_with_exactly_the_most_members_is_accepted_one_more_is_not(monkey
 
     assert inspect_docx(data).text == "正文"
     monkeypatch.setattr(word, "MAX_MEMBERS", 2)
-    assert refused_quickly(data) == BOMB
+    assert refusal_of(data) == BOMB
 
 
 def test_members_declaring_exactly_the_most_in_total_are_accepted_one_byte_more_is_not(monkeypatch):
@@ -796,7 +795,7 @@ def test_a_member_exactly_at_the_most_compression_is_accepted_one_byte_more_is_n
     monkeypatch.setattr(word, "MAX_COMPRESSION_RATIO", Fraction(size, compressed))
     assert inspect_docx(data).text == "正文"
     monkeypatch.setattr(word, "MAX_COMPRESSION_RATIO", Fraction(size - 1, compressed))
-    assert refused_quickly(data) == BOMB
+    assert refusal_of(data) == BOMB
 
 
 @pytest.mark.parametrize("part", ["[Content_Types].xml", "_rels/.rels"])
@@ -844,7 +843,7 @@ def test_xml_is_refused_from_its_declared_sizes_before_anything_is_inflated(monk
     lying = with_central_entry(honest, member, file_size=200_000)  # inflating it would fail its checksum
 
     assert inspect_docx(honest).text == "正文"
-    assert refused_quickly(lying).startswith("文档的文字和格式部分解压后超过")
+    assert refusal_of(lying).startswith("文档的文字和格式部分解压后超过")
 
 
 # Text and character count, read as mammoth reads it
@@ -927,7 +926,7 @@ def test_a_namespaced_part_name_does_not_hide_a_macro_enabled_main_document():
         f'<Override PartName="/word/other.xml" x:PartName="/word/document.xml" ContentType="{WORD_MAIN}"/></Types>'.encode(),
     )
 
-    assert refused_quickly(zipped(parts)) == MACROS
+    assert refusal_of(zipped(parts)) == MACROS
 
 
 def test_a_namespaced_target_does_not_hide_a_macro_enabled_main_document():
@@ -941,7 +940,7 @@ def test_a_namespaced_target_does_not_hide_a_macro_enabled_main_document():
         1,
     )
 
-    assert refused_quickly(zipped(parts)) == MACROS
+    assert refusal_of(zipped(parts)) == MACROS
 
 
 # Conversion to HTML: pictures and what mammoth itself refuses
@@ -964,7 +963,7 @@ def test_a_missing_picture_is_named_by_its_position():
     parts = with_pictures("1.png", "2.png")
     parts["word/media/1.png"] = png_bytes()  # the second picture's part is not in the package
 
-    assert refused_quickly(zipped(parts), by=as_html) == "第 2 张图片已损坏。"
+    assert refusal_of(zipped(parts), by=as_html) == "第 2 张图片已损坏。"
     assert docx_html(zipped(parts), image_folder=None)[1] == {}
 
 
@@ -974,7 +973,7 @@ def test_a_picture_linked_to_the_authors_computer_is_refused_saying_which():
         b"/>", b' TargetMode="External"/>'
     )
 
-    assert refused_quickly(zipped(parts), by=as_html) == (
+    assert refusal_of(zipped(parts), by=as_html) == (
         "第 1 张图片只是链接到了作者电脑上的文件，没有嵌入文档。请在 Word 中插入图片本身后再上传。"
     )
 
@@ -984,7 +983,7 @@ def test_a_document_mammoth_cannot_read_is_refused_with_its_reason():
     parts["word/document.xml"] = f'<?xml version="1.0"?><w:document xmlns:w="{W}"/>'.encode()
 
     assert inspect_docx(zipped(parts)).text == ""
-    assert refused_quickly(zipped(parts), by=as_html) == (
+    assert refusal_of(zipped(parts), by=as_html) == (
         "无法读取 Word 文档（Could not find the body element: are you sure this is a docx file?）。"
         "请在 Word 中重新保存为 .docx 后再上传。"
     )
