@@ -8,6 +8,7 @@ checks (`manage.py check --deploy`) pass. The README lists every variable.
 
 import ipaddress
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -64,6 +65,7 @@ INSTALLED_APPS = [
     "django_prose_editor",
     "django_tasks",
     "django_tasks_db",
+    "issues.apps.LoginAttemptsConfig",  # django-axes: login throttling (settings below)
     # Ground floor first, then what builds on it (see README, "Layout").
     "issues",
     "articles",
@@ -85,6 +87,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # turns a locked-out sign-in into the 429 page
 ]
 
 ROOT_URLCONF = "bulletin.urls"
@@ -198,6 +201,34 @@ PDF_STAMPING = env_bool("BULLETIN_PDF_STAMPING", False)
 # nginx's `internal` location that maps to PROTECTED_ROOT (e.g. /_protected/); empty: Django streams files.
 PROTECTED_ACCEL_PREFIX = env("BULLETIN_PROTECTED_ACCEL_PREFIX")
 NOTICE_BATCH_SIZE = int(env("BULLETIN_NOTICE_BATCH_SIZE", "100"))
+
+
+# Brute-force limits. django-axes counts wrong passwords on both sign-in pages (/accounts/login/,
+# /admin/login/), per account and per network address (REMOTE_ADDR as issues.middleware leaves it):
+# after LOGIN_FAILURE_LIMIT of them even the right password is refused for LOGIN_LOCKOUT_MINUTES.
+# Password-reset and confirmation e-mails go at most ACCOUNT_MAIL_LIMIT times an hour to one
+# address and ACCOUNT_MAIL_IP_LIMIT times from one network address.
+def env_positive_int(name, default):
+    value = env(name, str(default))
+    if not value.isdigit() or int(value) < 1:
+        raise ImproperlyConfigured(f"{name} must be a whole number of at least 1, not {value!r}")
+    return int(value)
+
+
+LOGIN_FAILURE_LIMIT = env_positive_int("BULLETIN_LOGIN_FAILURE_LIMIT", 5)
+LOGIN_LOCKOUT_MINUTES = env_positive_int("BULLETIN_LOGIN_LOCKOUT_MINUTES", 15)
+ACCOUNT_MAIL_LIMIT = env_positive_int("BULLETIN_ACCOUNT_MAIL_LIMIT", 3)
+ACCOUNT_MAIL_IP_LIMIT = env_positive_int("BULLETIN_ACCOUNT_MAIL_IP_LIMIT", 20)
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "issues.throttle.client_address"
+AXES_LOCKOUT_CALLABLE = "issues.throttle.login_lockout_response"
+# Tries during a lockout are refused without being written down: no row grows under a flood, and
+# the lockout ends LOGIN_LOCKOUT_MINUTES after the failure that started it, as the page says.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# End of brute-force limits.
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -274,3 +274,28 @@ class PublicationNotice(models.Model):
 
     def __str__(self):
         return f"{self.issue} → {self.subscriber}"
+
+
+class AccountMail(models.Model):
+    """A password-reset or confirmation e-mail someone asked for, kept an hour to limit how often they may."""
+
+    class Kind(models.TextChoices):
+        PASSWORD_RESET = "password_reset", _("重设密码")
+        CONFIRMATION = "confirmation", _("确认邮箱")
+
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    email = models.CharField(_("电子邮箱"), max_length=320)  # lower-cased, as typed: known or not
+    ip = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
+    requested_at = models.DateTimeField(_("请求时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("账号邮件请求")
+        verbose_name_plural = _("账号邮件请求")
+        indexes = [
+            models.Index(fields=["kind", "email", "requested_at"]),
+            models.Index(fields=["kind", "ip", "requested_at"]),
+            models.Index(fields=["requested_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} → {self.email}"

@@ -16,13 +16,14 @@ from django.utils.http import urlsafe_base64_encode
 
 from issues.mail import send_in_background, templated_email
 from issues.models import Issue, Periodical
-from issues.subscriptions.models import PublicationNotice, Subscriber, Subscription
+from issues.subscriptions.models import AccountMail, PublicationNotice, Subscriber, Subscription
 from issues.throttle import RateLimit
 from issues.workflow import change_status
 
 REGISTRATION_RATE = RateLimit(
     limit=5, window=datetime.timedelta(hours=1), ip_field="registered_ip", time_field="registered_at"
 )
+ACCOUNT_MAIL_WINDOW = datetime.timedelta(hours=1)
 UNSUBSCRIBE_SALT = "bulletin.subscriptions.unsubscribe"
 PENDING, APPROVED, REFUSED = Subscription.Status
 
@@ -42,6 +43,27 @@ confirmation_tokens = EmailConfirmationTokenGenerator()
 def registrations_rate_limited(ip: str | None) -> bool:
     """Whether `ip` has registered its allowed accounts within the last hour."""
     return REGISTRATION_RATE.exceeded(Subscriber.objects.all(), ip)
+
+
+@transaction.atomic
+def account_mail_request(*, kind: AccountMail.Kind, email: str, ip: str | None) -> bool:
+    """Whether a password-reset or confirmation e-mail to `email` may go now, recording it if so.
+
+    At most ACCOUNT_MAIL_LIMIT an hour to one address and ACCOUNT_MAIL_IP_LIMIT an hour from one
+    network address, per kind, whether or not the address has an account: a refused request is not
+    recorded, so hammering does not push the hour on, and requests older than the hour are dropped.
+    """
+    now = timezone.now()
+    since = now - ACCOUNT_MAIL_WINDOW
+    AccountMail.objects.filter(requested_at__lt=since).delete()
+    email = email.strip().lower()
+    recent = AccountMail.objects.filter(kind=kind, requested_at__gte=since)
+    if recent.filter(email=email).count() >= settings.ACCOUNT_MAIL_LIMIT:
+        return False
+    if ip and recent.filter(ip=ip).count() >= settings.ACCOUNT_MAIL_IP_LIMIT:
+        return False
+    AccountMail.objects.create(kind=kind, email=email, ip=ip or None, requested_at=now)
+    return True
 
 
 @transaction.atomic

@@ -10,7 +10,7 @@ from django.contrib.auth import views as auth
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.db import IntegrityError
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
@@ -22,8 +22,9 @@ from issues.models import Issue, Periodical
 from issues.subscriptions.access import pdf_access
 from issues.subscriptions.delivery import protected_file_response, stamped_copy
 from issues.subscriptions.forms import BackgroundPasswordResetForm, RegistrationForm, ResendConfirmationForm
-from issues.subscriptions.models import Download, Subscriber
+from issues.subscriptions.models import AccountMail, Download, Subscriber
 from issues.subscriptions.services import (
+    account_mail_request,
     confirmation_tokens,
     registrations_rate_limited,
     send_confirmation,
@@ -125,12 +126,15 @@ def confirm(request, uidb64, token):
 def resend_confirmation(request):
     form = ResendConfirmationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        subscriber = Subscriber.objects.filter(
-            user__email__iexact=form.cleaned_data["email"], user__is_active=False, email_confirmed_at=None
-        ).first()
-        if subscriber:
-            send_confirmation(subscriber=subscriber, site_url=request.build_absolute_uri("/"))
-        # The same answer either way, so the form does not reveal who has an account.
+        email = form.cleaned_data["email"]
+        ip = request.META.get("REMOTE_ADDR")
+        if account_mail_request(kind=AccountMail.Kind.CONFIRMATION, email=email, ip=ip):
+            subscriber = Subscriber.objects.filter(
+                user__email__iexact=email, user__is_active=False, email_confirmed_at=None
+            ).first()
+            if subscriber:
+                send_confirmation(subscriber=subscriber, site_url=request.build_absolute_uri("/"))
+        # The same answer either way (sent, no such account, over the limit): it reveals nothing.
         messages.success(request, _("如果该邮箱已注册且尚未确认，确认邮件已重新发出，请查收。"))
         return redirect("subscriptions:resend_confirmation")
     return render(request, "subscriptions/resend_confirmation.html", {"form": form})
@@ -205,7 +209,7 @@ def how_to_subscribe(request, status=200):
 
 
 class PasswordResetView(auth.PasswordResetView):
-    """Django's reset view, with the periodical's name in the e-mail rather than the host name."""
+    """Django's reset view, limited per address and network, with the periodical's name in the e-mail."""
 
     template_name = "accounts/password_reset_form.html"
     form_class = BackgroundPasswordResetForm
@@ -213,5 +217,9 @@ class PasswordResetView(auth.PasswordResetView):
     subject_template_name = "accounts/password_reset_subject.txt"
 
     def form_valid(self, form):
+        email, ip = form.cleaned_data["email"], self.request.META.get("REMOTE_ADDR")
+        if not account_mail_request(kind=AccountMail.Kind.PASSWORD_RESET, email=email, ip=ip):
+            # Over the hourly limit: no e-mail, and the same "sent" page, which says nothing either way.
+            return HttpResponseRedirect(self.get_success_url())
         self.extra_email_context = {"site_name": Periodical.load().name}
         return super().form_valid(form)
