@@ -4,7 +4,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
-from issues.files import files_removed_on_failure, write_atomically
+from issues.files import created_atomically, files_removed_on_failure, write_atomically
 
 
 def test_write_atomically_replaces_the_file_and_leaves_no_temporary(tmp_path):
@@ -36,3 +36,24 @@ def test_the_files_of_a_step_that_succeeds_stay():
     with files_removed_on_failure() as written:
         written.append((default_storage, default_storage.save("a.txt", ContentFile(b"a"))))
     assert default_storage.exists("a.txt")
+
+
+def test_created_atomically_makes_the_file_only_when_the_block_succeeds(tmp_path):
+    target = tmp_path / "backups" / "site.tar"
+    with pytest.raises(RuntimeError), created_atomically(target) as stream:
+        stream.write(b"half")
+        raise RuntimeError("disk full")
+    assert list(target.parent.iterdir()) == []
+    with created_atomically(target) as stream:
+        stream.write(b"whole")
+    assert target.read_bytes() == b"whole"
+    assert [path.name for path in target.parent.iterdir()] == ["site.tar"]
+
+
+def test_created_atomically_never_replaces_a_file_even_one_that_appears_meanwhile(tmp_path):
+    target = tmp_path / "site.tar"
+    with pytest.raises(FileExistsError), created_atomically(target) as stream:
+        stream.write(b"new backup")
+        target.write_bytes(b"another backup, written while this one was")
+    assert target.read_bytes() == b"another backup, written while this one was"
+    assert [path.name for path in tmp_path.iterdir()] == ["site.tar"]
