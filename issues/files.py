@@ -1,6 +1,7 @@
 """Writing files safely: whole or not at all, and never left behind by a step that failed."""
 
 import datetime
+import errno
 import json
 import os
 import secrets
@@ -8,6 +9,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from django.conf import settings
 from django.db import transaction
@@ -111,3 +113,30 @@ def remove_unfinished_files() -> list[Path]:
                 removed.append(path)
         journal.unlink()
     return removed
+
+
+@contextmanager
+def created_atomically(path: Path) -> Iterator[BinaryIO]:
+    """A stream whose bytes become the new file `path` when the block succeeds, and nothing if it fails.
+
+    They are written to a hidden temporary file beside `path` and linked into place at the end: unlike
+    a rename, a link never replaces a file, so an existing `path` (even one that appeared meanwhile)
+    raises FileExistsError and is left as it was.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            raise
+        except OSError:  # a file system without hard links (FAT, some network shares)
+            if path.exists():
+                raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(path))
+            os.replace(temporary, path)
+    finally:
+        Path(temporary).unlink(missing_ok=True)

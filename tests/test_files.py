@@ -13,7 +13,13 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
-from issues.files import JOURNAL_FOLDER, files_removed_on_failure, remove_unfinished_files, write_atomically
+from issues.files import (
+    JOURNAL_FOLDER,
+    created_atomically,
+    files_removed_on_failure,
+    remove_unfinished_files,
+    write_atomically,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -98,3 +104,24 @@ def test_a_journal_naming_files_outside_the_data_folders_touches_nothing(tmp_pat
     (folder / "1-x.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
     assert remove_unfinished_files() == []
     assert outside.read_text() == "keep" and not (folder / "1-x.jsonl").exists()
+
+
+def test_created_atomically_makes_the_file_only_when_the_block_succeeds(tmp_path):
+    target = tmp_path / "backups" / "site.tar"
+    with pytest.raises(RuntimeError), created_atomically(target) as stream:
+        stream.write(b"half")
+        raise RuntimeError("disk full")
+    assert list(target.parent.iterdir()) == []
+    with created_atomically(target) as stream:
+        stream.write(b"whole")
+    assert target.read_bytes() == b"whole"
+    assert [path.name for path in target.parent.iterdir()] == ["site.tar"]
+
+
+def test_created_atomically_never_replaces_a_file_even_one_that_appears_meanwhile(tmp_path):
+    target = tmp_path / "site.tar"
+    with pytest.raises(FileExistsError), created_atomically(target) as stream:
+        stream.write(b"new backup")
+        target.write_bytes(b"another backup, written while this one was")
+    assert target.read_bytes() == b"another backup, written while this one was"
+    assert [path.name for path in tmp_path.iterdir()] == ["site.tar"]
