@@ -1,5 +1,5 @@
-"""What every response tells the browser to refuse: the Content-Security-Policy and the
-Permissions-Policy."""
+"""What every response tells the browser to refuse: the Content-Security-Policy, the
+Permissions-Policy, and (on the readers' account pages) Cache-Control: private."""
 
 import re
 import runpy
@@ -12,7 +12,9 @@ from django.urls import reverse
 from articles.admin import TIPTAP_STYLE_HASH
 from articles.models import Article
 from issues.models import Issue, Periodical
-from tests.factories import make_article, make_issue, make_section
+from issues.subscriptions import auth_urls
+from issues.subscriptions import urls as account_urls
+from tests.factories import make_article, make_issue, make_section, make_subscriber, make_subscription
 
 pytestmark = pytest.mark.django_db
 
@@ -97,6 +99,38 @@ def test_an_absolute_media_url_is_allowed_for_images(monkeypatch):
     other_settings = runpy.run_path(Path(settings.BASE_DIR, "bulletin", "settings.py"))
     assert other_settings["CONTENT_SECURITY_POLICY"]["DIRECTIVES"]["img-src"] == ["'self'", "https://media.example.cn"]
     assert settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"] == ["'self'"]
+
+
+# Cache-Control: private on /accounts/ ----------------------------------------------------------------
+
+
+ACCOUNT_PAGES = [
+    *((f"subscriptions:{pattern.name}", pattern) for pattern in account_urls.urlpatterns),
+    *((pattern.name, pattern) for pattern in auth_urls.urlpatterns),
+]
+
+
+@pytest.mark.parametrize(("name", "pattern"), ACCOUNT_PAGES, ids=[name for name, _ in ACCOUNT_PAGES])
+def test_every_account_page_is_private_to_shared_caches(client, name, pattern):
+    """Every URL of both account modules, placeholders standing in for tokens."""
+    # Reversed here, not at collection: loading the URLconf before pytest-django turns DEBUG off
+    # would add the development media route for the whole session.
+    path = reverse(name, kwargs=dict.fromkeys(pattern.pattern.converters, "x"))
+    assert path.startswith("/accounts/")
+    response = client.get(path)
+    assert "private" in response["Cache-Control"].split(", "), (path, response.status_code)
+    assert "public" not in response["Cache-Control"]
+    assert policy_of(response) == SITE_POLICY
+
+
+def test_the_signed_in_account_page_is_private_and_the_site_is_not(client):
+    subscriber = make_subscriber()
+    make_subscription(subscriber=subscriber)
+    client.force_login(subscriber.user)
+    response = client.get("/accounts/")
+    assert response.status_code == 200 and "李明" in response.content.decode()
+    assert "private" in response["Cache-Control"].split(", ")
+    assert "private" not in client.get("/issues/").get("Cache-Control", "")
 
 
 # No inline script or style in the site's templates ---------------------------------------------------
