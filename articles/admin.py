@@ -1,6 +1,8 @@
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
+from js_asset import Media
 
 from articles.models import Article, ArticleStatusChange, Authorship, Contributor
 from articles.services import article_mark_ready, article_publish, article_send_back
@@ -32,6 +34,12 @@ class ArticleStatusChangeInline(StatusChangeInline):
     model = ArticleStatusChange
 
 
+# Tiptap (inside django-prose-editor) injects its base stylesheet as a <style> element at run time;
+# this is the SHA-256 of that stylesheet in the pinned django-prose-editor (0.28), the only inline
+# style the article page allows. tests/test_csp_browser.py fails, naming the new hash, if it changes.
+TIPTAP_STYLE_HASH = "'sha256-PlumsSlvJ7vvWzjqibGAYKq92O3y/4JTxWWsWJvyUYA='"
+
+
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
     list_display = ["title", "issue", "section", "position", "author_names", "status", "in_toc", "pages"]
@@ -54,6 +62,13 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_authors()
+
+    @csp_update({"style-src": [TIPTAP_STYLE_HASH]})
+    def render_change_form(self, request, context, *args, **kwargs):
+        # The prose editor's import map is an inline <script type="importmap">: it carries the
+        # request's CSP nonce, the one inline script the Content-Security-Policy lets run.
+        context["media"] = Media.from_media(context["media"], nonce=request.csp_nonce)
+        return super().render_change_form(request, context, *args, **kwargs)
 
     @admin.display(description=_("作者"))
     def author_names(self, article):

@@ -8,10 +8,12 @@ checks (`manage.py check --deploy`) pass. The README lists every variable.
 
 import ipaddress
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -63,6 +65,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_filters",
     "django_prose_editor",
+    "csp",
     "django_tasks",
     "django_tasks_db",
     "issues.apps.LoginAttemptsConfig",  # django-axes: login throttling (settings below)
@@ -79,6 +82,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "issues.middleware.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -260,6 +265,34 @@ if not DEBUG:
     SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+
+# Browser defences: a Content-Security-Policy (django-csp) and a Permissions-Policy
+# (django-permissions-policy). Pages run only the site's own scripts and styles, show only its own
+# images, and may not be framed or post elsewhere. The public site has no inline script or style;
+# a nonce is added only where a page asks for one (the admin's article page, articles/admin.py).
+# An absolute BULLETIN_MEDIA_URL (another host serving uploads) is allowed for images.
+_media_origin = re.match(r"https?://[^/]+", MEDIA_URL)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, *([_media_origin.group(0)] if _media_origin else [])],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+# Nothing on the site uses these browser features; a script that got in could not either.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer", "autoplay", "bluetooth", "browsing-topics", "camera", "display-capture",
+        "geolocation", "gyroscope", "hid", "magnetometer", "microphone", "midi", "payment",
+        "publickey-credentials-get", "screen-wake-lock", "serial", "usb", "xr-spatial-tracking",
+    )
+}  # fmt: skip
 
 # Background jobs (typesetting). "immediate" runs a job as soon as it is enqueued, in the
 # same process; "database" queues it for `manage.py db_worker`, as production should.
