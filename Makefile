@@ -11,8 +11,10 @@ MUTATION_CHILDREN ?= 2
 # font subsetting falls back to a pure-Python path ~25x slower) and the Noto CJK fonts;
 # libgs-common carries the CMYK ICC profile that the print variant (PDF/X-4) declares.
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk libgs-common
-# What the browser tests drive (Playwright with Debian's Chromium).
-TEST_SYSTEM_PACKAGES := chromium
+# What the browser tests drive (Playwright with Debian's Chromium), and the web server that
+# tests/test_nginx.py runs in front of gunicorn with deploy/nginx/bulletin.conf (openssl makes its
+# throwaway TLS certificate).
+TEST_SYSTEM_PACKAGES := chromium nginx openssl
 
 # Install the Debian packages in $(1) that are missing: as root with apt-get, otherwise
 # print the exact command to run and stop.

@@ -22,6 +22,10 @@ def write_atomically(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
+        # mkstemp makes the file 0600; give it the mode Django gives uploads (0644 by default), or
+        # nginx, another user, could not send the PDFs it is pointed at by X-Accel-Redirect.
+        if settings.FILE_UPLOAD_PERMISSIONS is not None:
+            os.fchmod(handle, settings.FILE_UPLOAD_PERMISSIONS)
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()

@@ -4,6 +4,7 @@ import json
 import os
 import signal
 import socket
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -30,6 +31,17 @@ def test_write_atomically_replaces_the_file_and_leaves_no_temporary(tmp_path):
     write_atomically(target, b"new")
     assert target.read_bytes() == b"new"
     assert [path.name for path in target.parent.iterdir()] == ["2017-1.pdf"]
+
+
+def test_write_atomically_gives_the_file_the_mode_of_uploads(tmp_path, settings):
+    """nginx, running as another user, must be able to read the PDFs it sends by X-Accel-Redirect."""
+    target = tmp_path / "2017-1.pdf"
+    write_atomically(target, b"pdf")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644  # Django's FILE_UPLOAD_PERMISSIONS
+
+    settings.FILE_UPLOAD_PERMISSIONS = 0o640
+    write_atomically(target, b"pdf")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
 
 
 def test_write_atomically_keeps_the_old_file_when_writing_fails(tmp_path):
