@@ -568,12 +568,15 @@ def bench_database(name, database_url, work, options):
         after = [request("GET", server.port, path)[0] for path in ("/", setup["issue"], SEARCH_PATH)]
     finally:
         server.close()
-    check = manage_json(
-        CHECK_CODE.format(edited=setup["edited"], year=BUNDLE_ISSUE["year"], number=BUNDLE_ISSUE["number"]), env=env
-    )
+    check_code = CHECK_CODE.format(edited=setup["edited"], year=BUNDLE_ISSUE["year"], number=BUNDLE_ISSUE["number"])
+    before_recover = manage_json(check_code, env=env)["pdf"]["status"]
+    recovered = manage("recover", env=env).strip()  # what the worker unit runs before it starts (ExecStartPre)
+    check = manage_json(check_code, env=env)
     for editor in editors:
         editor.check(check["titles"][str(editor.article)])
     pdf = check["pdf"] | {
+        "before_recover": before_recover,
+        "recovered": recovered,
         "file_kept": pdf_path.is_file() and hashlib.sha256(pdf_path.read_bytes()).hexdigest() == pdf_digest,
         "temporary_files": sorted(p.name for p in pdf_path.parent.iterdir() if p.name.startswith(".")),
     }
@@ -690,8 +693,10 @@ def report(name, baseline, load, editors, faults, pdf, imported, after, logs):
         + (f" at {build['at']:.1f} s" if "at" in build else "")
         + (f", exit code {build['returncode']}" if "returncode" in build else "")
     )
+    print(f"    its IssuePDF record right after the kill: status {pdf['before_recover']!r}")
+    print(f"    manage.py recover: {pdf['recovered']}")
     print(
-        f"    its IssuePDF record afterwards: status {pdf['status']!r}, {pdf['pages']} pages, built at "
+        f"    its IssuePDF record after recover: status {pdf['status']!r}, {pdf['pages']} pages, built at "
         f"{pdf['built_at']}{', error ' + repr(pdf['error']) if pdf['error'] else ''}; previous PDF "
         f"{'intact' if pdf['file_kept'] else 'CHANGED OR GONE'}; temporary files left beside it: "
         f"{len(pdf['temporary_files'])}"
