@@ -44,7 +44,6 @@ import threading
 import time
 import tomllib
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import quote, urlencode
@@ -54,6 +53,9 @@ import tomli_w
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from make_archive import REPO, throwaway_environment  # noqa: E402
 from reading_site import child_pids, free_port, percentile, process_cpu_seconds  # noqa: E402
+
+sys.path.insert(0, str(REPO))
+from tests.forms import form_fields as fields_of  # noqa: E402  (the form parser the tests use)
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 READERS = 4
@@ -235,47 +237,8 @@ def keep_cookies(cookies, headers):
                 cookies.pop(name, None)
 
 
-class FormFields(HTMLParser):
-    """The fields a browser would submit from a page's forms, with their values (as tests/forms.py)."""
-
-    def __init__(self):
-        super().__init__()
-        self.data, self._select, self._textarea = {}, None, None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        name = attrs.get("name")
-        if tag == "input" and name and attrs.get("type") not in {"submit", "button", "file"}:
-            if attrs.get("type") == "checkbox":
-                if "checked" in attrs:
-                    self.data[name] = "on"
-            else:
-                self.data[name] = attrs.get("value") or ""
-        elif tag == "select" and name:
-            self._select = name
-            self.data.setdefault(name, "")
-        elif tag == "option" and self._select and "selected" in attrs:
-            self.data[self._select] = attrs.get("value") or ""
-        elif tag == "textarea" and name:
-            self._textarea = name
-            self.data[name] = ""
-
-    def handle_endtag(self, tag):
-        if tag == "select":
-            self._select = None
-        elif tag == "textarea":
-            self._textarea = None
-
-    def handle_data(self, data):
-        if self._textarea:
-            self.data[self._textarea] += data
-
-
 def form_fields(page: bytes) -> dict:
-    parser = FormFields()
-    parser.feed(page.decode())
-    parser.data.pop("action", None)  # the changelist's action select, not part of the change form
-    return parser.data
+    return fields_of(page.decode())
 
 
 # Load -------------------------------------------------------------------------------------------

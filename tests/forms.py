@@ -18,12 +18,12 @@ class _FormFields(HTMLParser):
                 if "checked" in attrs:
                     self.data[name] = "on"
             else:
-                self.data[name] = attrs.get("value", "")
+                self.data[name] = attrs.get("value") or ""
         elif tag == "select" and name:
             self._select = name
             self.data.setdefault(name, "")
         elif tag == "option" and self._select and "selected" in attrs:
-            self.data[self._select] = attrs.get("value", "")
+            self.data[self._select] = attrs.get("value") or ""
         elif tag == "textarea" and name:
             self._textarea = name
             self.data[name] = ""
@@ -39,8 +39,13 @@ class _FormFields(HTMLParser):
             self.data[self._textarea] += data
 
 
-def form_data(response):
+def form_fields(html: str) -> dict:
+    """What a browser would submit from the page's form (the change list's action select left out)."""
     parser = _FormFields()
-    parser.feed(response.content.decode())
+    parser.feed(html)
     parser.data.pop("action", None)
     return parser.data
+
+
+def form_data(response):
+    return form_fields(response.content.decode())
