@@ -117,7 +117,7 @@ def stop(process, *, grace=10):
 
 
 def manage(*args, env, timeout=600, check=True):
-    """Run `manage.py args` to the end; its output (stdout and stderr together)."""
+    """Run `manage.py args` to the end: (exit code, its output, stdout and stderr together)."""
     with tempfile.TemporaryFile("w+") as log:
         process = start([sys.executable, "manage.py", *args], env=env, log=log)
         try:
@@ -533,7 +533,7 @@ def bench_database(name, database_url, work, options):
         server.close()
     check_code = CHECK_CODE.format(edited=setup["edited"], year=BUNDLE_ISSUE["year"], number=BUNDLE_ISSUE["number"])
     before_recover = manage_json(check_code, env=env)["pdf"]["status"]
-    recovered = manage("recover", env=env).strip()  # what the worker unit runs before it starts (ExecStartPre)
+    recovered = manage("recover", env=env)[1].strip()  # what the worker unit runs before it starts (ExecStartPre)
     check = manage_json(check_code, env=env)
     for editor in editors:
         editor.check(check["titles"][str(editor.article)])
