@@ -1,6 +1,7 @@
 """Word documents (authors' manuscripts, bundle bodies): what is accepted, what is counted, what is refused and how fast."""
 
 import io
+import os
 import random
 import struct
 import tracemalloc
@@ -12,7 +13,7 @@ import pytest
 from PIL import Image
 
 from articles import word
-from articles.word import MAX_UPLOAD_BYTES, WordError, docx_html, inspect_docx
+from articles.word import MAX_UPLOAD_BYTES, WordError, check_docx, docx_html, inspect_docx
 
 NOT_DOCX = "文件不是 Word（.docx）文档。"
 OLD_WORD = "这是旧版 Word（.doc）或 WPS 文档，请在 Word 或 WPS 中“另存为” .docx 后再上传。"
@@ -965,6 +966,26 @@ def test_a_missing_picture_is_named_by_its_position():
 
     assert refusal_of(zipped(parts), by=as_html) == "第 2 张图片已损坏。"
     assert docx_html(zipped(parts), image_folder=None)[1] == {}
+
+
+def test_the_upload_check_runs_the_whole_conversion_that_the_text_check_alone_lets_through(monkeypatch):
+    garbage = with_pictures("a.png")
+    garbage["word/media/a.png"] = b"not a picture"
+    data = zipped(garbage)
+    assert inspect_docx(data) == word.WordText(char_count=0, text="")  # the package itself is fine
+    assert refusal_of(data, by=check_docx).startswith("第 1 张图片无法使用：")
+
+    good = zipped(with_pictures("a.png") | {"word/media/a.png": png_bytes()})
+    assert check_docx(good) == word.WordText(char_count=0, text="")
+    assert refusal_of(good, by=lambda data: check_docx(data, max_bytes=len(good) - 1)).startswith("文件过大")
+
+
+def test_the_upload_check_takes_the_callers_size_limit_for_both_steps():
+    # Past the upload limit, within the bundles' one: random bytes nothing refers to, stored as they are.
+    parts = docx_parts() | {"word/media/unused.bin": os.urandom(MAX_UPLOAD_BYTES + 1024)}
+    data = zipped(parts, compression=zipfile.ZIP_STORED)
+    assert refusal_of(data, by=check_docx).startswith("文件过大：上限为 10 MB")
+    assert check_docx(data, max_bytes=word.MAX_UNCOMPRESSED_BYTES) == word.WordText(char_count=2, text="正文")
 
 
 def test_a_picture_linked_to_the_authors_computer_is_refused_saying_which():
