@@ -106,22 +106,6 @@ def with_inflated_member(name: str, *, size: int, byte=b" ", prefix=b"", suffix=
     return out.getvalue()
 
 
-def with_central_entry(data: bytes, name: str, *, crc: int | None = None, file_size: int | None = None) -> bytes:
-    """`data` with the central directory entry of `name` declaring another checksum or inflated size."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        offset = archive.start_dir
-    patched = bytearray(data)
-    while patched[offset : offset + 4] == b"PK\x01\x02":
-        name_length, extra_length, comment_length = struct.unpack_from("<3H", patched, offset + 28)
-        if patched[offset + 46 : offset + 46 + name_length].decode() == name:
-            if crc is not None:
-                struct.pack_into("<I", patched, offset + 16, crc)
-            if file_size is not None:
-                struct.pack_into("<I", patched, offset + 24, file_size)
-        offset += 46 + name_length + extra_length + comment_length
-    return bytes(patched)
-
-
 def refusal_of(data: bytes, *, by=inspect_docx) -> str:
     """The error message for `data`, asserting the refusal took under 20 MB of memory (nothing was inflated).
 
@@ -276,10 +260,32 @@ def test_refuses_a_truncated_docx():
     assert refusal_of(data[: len(data) // 2]) == DAMAGED
 
 
+def with_central_fields(data, name, **fields):
+    """`data` with the central directory entry of `name` declaring other flag bits, compression, checksum or sizes."""
+    offsets = {
+        "flag_bits": (8, "<H"),
+        "compress_type": (10, "<H"),
+        "crc": (16, "<I"),
+        "compress_size": (20, "<I"),
+        "file_size": (24, "<I"),
+    }
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        offset = archive.start_dir
+    patched = bytearray(data)
+    while patched[offset : offset + 4] == b"PK\x01\x02":
+        name_length, extra_length, comment_length = struct.unpack_from("<3H", patched, offset + 28)
+        if patched[offset + 46 : offset + 46 + name_length].decode() == name:
+            for field, value in fields.items():
+                position, layout = offsets[field]
+                struct.pack_into(layout, patched, offset + position, value)
+        offset += 46 + name_length + extra_length + comment_length
+    return bytes(patched)
+
+
 def test_refuses_a_docx_whose_document_fails_its_checksum():
     data = with_body("<w:p><w:r><w:t>" + "正文" * 2000 + "</w:t></w:r></w:p>")
 
-    assert refusal_of(with_central_entry(data, "word/document.xml", crc=0)) == DAMAGED
+    assert refusal_of(with_central_fields(data, "word/document.xml", crc=0)) == DAMAGED
 
 
 def test_refuses_a_zip_that_is_not_a_word_document():
@@ -434,7 +440,7 @@ def test_refuses_a_zip_that_declares_small_sizes_but_inflates_far_more():
     honest = with_inflated_member(
         "word/document.xml", size=80 * MB, prefix=prefix, suffix=b"</w:t></w:r></w:p></w:body></w:document>"
     )
-    lying = with_central_entry(honest, "word/document.xml", file_size=4096)
+    lying = with_central_fields(honest, "word/document.xml", file_size=4096)
     with zipfile.ZipFile(io.BytesIO(lying)) as archive:
         assert archive.getinfo("word/document.xml").file_size == 4096
 
@@ -641,22 +647,6 @@ def test_a_doctype_is_refused_in_any_part_even_without_entities(part):
     assert refusal_of(zipped(parts)) == MALFORMED
 
 
-def with_central_fields(data, name, **fields):
-    """`data` with the central directory entry of `name` patched: flag bits, compression method, compressed size."""
-    offsets = {"flag_bits": (8, "<H"), "compress_type": (10, "<H"), "compress_size": (20, "<I")}
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        offset = archive.start_dir
-    patched = bytearray(data)
-    while patched[offset : offset + 4] == b"PK\x01\x02":
-        name_length, extra_length, comment_length = struct.unpack_from("<3H", patched, offset + 28)
-        if patched[offset + 46 : offset + 46 + name_length].decode() == name:
-            for field, value in fields.items():
-                position, layout = offsets[field]
-                struct.pack_into(layout, patched, offset + position, value)
-        offset += 46 + name_length + extra_length + comment_length
-    return bytes(patched)
-
-
 @pytest.mark.parametrize("member", ["word/document.xml", "_rels/.rels", "[Content_Types].xml", "word/media/1.png"])
 @pytest.mark.parametrize(
     "damage",
@@ -679,7 +669,7 @@ def test_a_picture_that_fails_its_checksum_is_refused():
     parts = with_pictures("1.png")
     parts["word/media/1.png"] = png_bytes()
 
-    assert refusal_of(with_central_entry(zipped(parts), "word/media/1.png", crc=0)) == DAMAGED
+    assert refusal_of(with_central_fields(zipped(parts), "word/media/1.png", crc=0)) == DAMAGED
 
 
 def test_a_corrupt_deflate_stream_is_refused():
@@ -841,7 +831,7 @@ def test_xml_is_refused_from_its_declared_sizes_before_anything_is_inflated(monk
     parts["word/_rels/document.xml.rels"] = relationships()
     honest = zipped(parts)
     monkeypatch.setattr(word, "MAX_XML_BYTES", xml_bytes_declared(honest) + 100_000)
-    lying = with_central_entry(honest, member, file_size=200_000)  # inflating it would fail its checksum
+    lying = with_central_fields(honest, member, file_size=200_000)  # inflating it would fail its checksum
 
     assert inspect_docx(honest).text == "正文"
     assert refusal_of(lying).startswith("文档的文字和格式部分解压后超过")
