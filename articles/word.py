@@ -87,8 +87,9 @@ def check_docx(data: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES) -> WordText:
     For uploads: what acceptance will later do to the manuscript fails now, in front of its
     author, rather than in front of the editor.
     """
-    docx_html(data, image_folder="", max_bytes=max_bytes)
-    return inspect_docx(data, max_bytes=max_bytes)
+    text = inspect_docx(data, max_bytes=max_bytes)
+    _converted(data, image_folder="")
+    return text
 
 
 def docx_html(
@@ -101,9 +102,12 @@ def docx_html(
     with `web_image` and named `{image_folder}/{n}.{ext}` (`{n}.{ext}` for ""), and its <img src> is exactly
     that name, which the caller swaps for a media URL once the file is stored.
     """
-    inspect_docx(
-        data, max_bytes=max_bytes
-    )  # every guard runs before mammoth, which reads the zip without limits of its own
+    inspect_docx(data, max_bytes=max_bytes)  # every guard runs before mammoth, which reads the zip without limits
+    return _converted(data, image_folder=image_folder)
+
+
+def _converted(data: bytes, *, image_folder: str | None) -> tuple[str, dict[str, bytes]]:
+    """`docx_html` for a .docx that `inspect_docx` has passed."""
     images: dict[str, bytes] = {}
     names_by_content: dict[bytes, str] = {}  # a picture pasted twice is stored once
     position = 0
