@@ -7,7 +7,7 @@ import os
 import secrets
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
@@ -19,21 +19,12 @@ from issues.processes import current_process, process_is_gone
 
 def write_atomically(path: Path, data: bytes) -> None:
     """Replace `path` with `data` in one step: readers see the old file or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        # mkstemp makes the file 0600; give it the mode Django gives uploads (0644 by default), or
-        # nginx, another user, could not send the PDFs it is pointed at by X-Accel-Redirect.
-        if settings.FILE_UPLOAD_PERMISSIONS is not None:
-            os.fchmod(handle, settings.FILE_UPLOAD_PERMISSIONS)
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    # mkstemp makes the file 0600; give it the mode Django gives uploads (0644 by default), or
+    # nginx, another user, could not send the PDFs it is pointed at by X-Accel-Redirect.
+    with _staged(
+        path, place=lambda temporary: os.replace(temporary, path), mode=settings.FILE_UPLOAD_PERMISSIONS
+    ) as stream:
+        stream.write(data)
 
 
 JOURNAL_FOLDER = "unfinished"  # under PROTECTED_ROOT: what steps in progress have written
@@ -119,21 +110,15 @@ def remove_unfinished_files() -> list[Path]:
     return removed
 
 
-@contextmanager
-def created_atomically(path: Path) -> Iterator[BinaryIO]:
+def created_atomically(path: Path) -> AbstractContextManager[BinaryIO]:
     """A stream whose bytes become the new file `path` when the block succeeds, and nothing if it fails.
 
     They are written to a hidden temporary file beside `path` and linked into place at the end: unlike
     a rename, a link never replaces a file, so an existing `path` (even one that appeared meanwhile)
     raises FileExistsError and is left as it was.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            yield stream
-            stream.flush()
-            os.fsync(stream.fileno())
+
+    def place(temporary):
         try:
             os.link(temporary, path)
         except FileExistsError:
@@ -142,5 +127,23 @@ def created_atomically(path: Path) -> Iterator[BinaryIO]:
             if path.exists():
                 raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(path))
             os.replace(temporary, path)
+
+    return _staged(path, place=place)
+
+
+@contextmanager
+def _staged(path: Path, *, place, mode: int | None = None) -> Iterator[BinaryIO]:
+    """A stream into a hidden temporary file beside `path`, synced to disk and handed to `place(temporary)`
+    when the block succeeds; the temporary file is gone afterwards either way."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        if mode is not None:
+            os.fchmod(handle, mode)
+        with os.fdopen(handle, "wb") as stream:
+            yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
+        place(temporary)
     finally:
         Path(temporary).unlink(missing_ok=True)
