@@ -16,19 +16,20 @@ from django.utils import timezone
 
 @dataclass(frozen=True)
 class RateLimit:
-    """At most `limit` rows per address within `window`, counted from the rows the action itself writes."""
+    """At most `limit` rows per value of `by_field` (an address, an e-mail) within `window`, counted
+    from the rows the action itself writes."""
 
     limit: int
     window: timedelta
-    ip_field: str
+    by_field: str
     time_field: str
 
-    def exceeded(self, rows: QuerySet, ip: str | None) -> bool:
-        """Whether `ip` already has `limit` rows within the window (no address: never limited)."""
-        if not ip:
+    def exceeded(self, rows: QuerySet, value: str | None) -> bool:
+        """Whether `value` already has `limit` rows within the window (no value, e.g. no address: never)."""
+        if not value:
             return False
         since = timezone.now() - self.window
-        return rows.filter(**{self.ip_field: ip, f"{self.time_field}__gte": since}).count() >= self.limit
+        return rows.filter(**{self.by_field: value, f"{self.time_field}__gte": since}).count() >= self.limit
 
 
 # Sign-in limits are django-axes' (settings, "Brute-force limits"); these are the hooks it calls.

@@ -18,7 +18,7 @@ from issues.models import Periodical
 from issues.throttle import RateLimit
 from issues.workflow import TransitionNotAllowed
 
-SUBMISSION_RATE = RateLimit(limit=5, window=timedelta(hours=1), ip_field="submitter_ip", time_field="submitted_at")
+SUBMISSION_RATE = RateLimit(limit=5, window=timedelta(hours=1), by_field="submitter_ip", time_field="submitted_at")
 
 
 def submissions_rate_limited(ip: str | None) -> bool:

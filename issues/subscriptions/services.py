@@ -21,7 +21,7 @@ from issues.throttle import RateLimit
 from issues.workflow import change_status
 
 REGISTRATION_RATE = RateLimit(
-    limit=5, window=datetime.timedelta(hours=1), ip_field="registered_ip", time_field="registered_at"
+    limit=5, window=datetime.timedelta(hours=1), by_field="registered_ip", time_field="registered_at"
 )
 ACCOUNT_MAIL_WINDOW = datetime.timedelta(hours=1)
 UNSUBSCRIBE_SALT = "bulletin.subscriptions.unsubscribe"
@@ -54,13 +54,16 @@ def account_mail_request(*, kind: AccountMail.Kind, email: str, ip: str | None) 
     recorded, so hammering does not push the hour on, and requests older than the hour are dropped.
     """
     now = timezone.now()
-    since = now - ACCOUNT_MAIL_WINDOW
-    AccountMail.objects.filter(requested_at__lt=since).delete()
+    AccountMail.objects.filter(requested_at__lt=now - ACCOUNT_MAIL_WINDOW).delete()
     email = email.strip().lower()
-    recent = AccountMail.objects.filter(kind=kind, requested_at__gte=since)
-    if recent.filter(email=email).count() >= settings.ACCOUNT_MAIL_LIMIT:
-        return False
-    if ip and recent.filter(ip=ip).count() >= settings.ACCOUNT_MAIL_IP_LIMIT:
+    requests = AccountMail.objects.filter(kind=kind)
+    per_address = RateLimit(
+        limit=settings.ACCOUNT_MAIL_LIMIT, window=ACCOUNT_MAIL_WINDOW, by_field="email", time_field="requested_at"
+    )
+    per_network = RateLimit(
+        limit=settings.ACCOUNT_MAIL_IP_LIMIT, window=ACCOUNT_MAIL_WINDOW, by_field="ip", time_field="requested_at"
+    )
+    if per_address.exceeded(requests, email) or per_network.exceeded(requests, ip):
         return False
     AccountMail.objects.create(kind=kind, email=email, ip=ip or None, requested_at=now)
     return True
@@ -148,13 +151,13 @@ def subscription_request(*, subscriber: Subscriber) -> Subscription:
 @transaction.atomic
 def subscription_approve(*, subscription: Subscription, by, note: str = "") -> Subscription:
     """批准: the subscriber may download during the subscription's dates, and is told so."""
-    return _decide(subscription, sources={PENDING, REFUSED}, target=Subscription.Status.APPROVED, by=by, note=note)
+    return _decide(subscription, sources={PENDING, REFUSED}, target=APPROVED, by=by, note=note)
 
 
 @transaction.atomic
 def subscription_refuse(*, subscription: Subscription, by, note: str = "") -> Subscription:
     """拒绝: the request (or a granted subscription) is refused, and the subscriber told why."""
-    return _decide(subscription, sources={PENDING, APPROVED}, target=Subscription.Status.REFUSED, by=by, note=note)
+    return _decide(subscription, sources={PENDING, APPROVED}, target=REFUSED, by=by, note=note)
 
 
 def _decide(subscription, *, sources, target, by, note):
@@ -165,7 +168,7 @@ def _decide(subscription, *, sources, target, by, note):
     if note:
         subscription.note = note
     subscription.save(update_fields=["status", "decided_by", "decided_at", "note"])
-    template = "approved" if target == Subscription.Status.APPROVED else "refused"
+    template = "approved" if target == APPROVED else "refused"
     transaction.on_commit(lambda: _mail(subscription.subscriber, template, subscription=subscription, note=note))
     return subscription
 
