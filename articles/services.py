@@ -35,7 +35,7 @@ def article_publish(*, article: Article, by=None, comment: str = "") -> Article:
     article = _locked_article(article)
     if not (article.issue and article.issue.is_published):
         raise TransitionNotAllowed(_("“%(article)s”所在的期尚未发布，不能单独发布。") % {"article": article})
-    return _move_article(article, sources={READY}, target=PUBLISHED, by=by, comment=comment)
+    return _moved(article, sources={READY}, target=PUBLISHED, by=by, comment=comment)
 
 
 @transaction.atomic
@@ -49,7 +49,11 @@ def _locked_article(article):
 
 
 def _move_article(article, *, sources, target, by, comment):
-    article = _locked_article(article)
+    return _moved(_locked_article(article), sources=sources, target=target, by=by, comment=comment)
+
+
+def _moved(article, *, sources, target, by, comment):
+    """A locked article moved and saved."""
     change_status(article, sources=sources, target=target, by=by, comment=comment, log=article.status_changes)
     article.save(update_fields=["status", "updated_at"])
     return article
