@@ -5,6 +5,8 @@ its articles (all must be ready) and withdrawing it takes them back. Each transi
 atomic function that locks the row, refuses a move from the wrong status and logs who moved it.
 """
 
+from dataclasses import dataclass
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -64,7 +66,10 @@ def _moved(article, *, sources, target, by, comment):
 
 @transaction.atomic
 def issue_mark_ready(*, issue: Issue, by=None, comment: str = "") -> Issue:
-    """定稿: a draft issue is ready to be published."""
+    """定稿: a draft issue whose articles are all ready is ready to be published."""
+    issue = Issue.objects.select_for_update().get(pk=issue.pk)
+    if issue.status == DRAFT:
+        _refuse_if_obstructed(issue, target=READY)
     return _move_issue(issue, sources={DRAFT}, target=READY, by=by, comment=comment)
 
 
@@ -79,8 +84,16 @@ def issue_publish(*, issue: Issue, by=None, comment: str = "") -> Issue:
     """发布: a ready issue and all its articles (which must be ready) come out; PDFs and notices follow."""
     issue = Issue.objects.select_for_update().get(pk=issue.pk)
     if issue.status == READY:
-        _check_publishable(issue)
-    change_status(issue, sources={READY}, target=PUBLISHED, by=by, comment=comment, log=issue.status_changes)
+        _refuse_if_obstructed(issue, target=PUBLISHED)
+    change_status(
+        issue,
+        sources={READY},
+        target=PUBLISHED,
+        by=by,
+        comment=comment,
+        log=issue.status_changes,
+        hint=_("请先把本期的文章全部定稿，再将本期“定稿”，然后发布。") if issue.status == DRAFT else "",
+    )
     issue.published_at = issue.published_at or timezone.now()
     issue.save(update_fields=["status", "published_at", "updated_at"])
     for article in issue.articles.filter(status=READY):
@@ -105,13 +118,38 @@ def _move_issue(issue, *, sources, target, by, comment):
     return issue
 
 
-def _check_publishable(issue):
-    articles = issue.articles.all()
-    if not articles.exists():
-        raise TransitionNotAllowed(_("%(issue)s还没有文章，不能发布。") % {"issue": issue})
-    drafts = list(articles.filter(status=DRAFT).values_list("title", flat=True))
-    if drafts:
+@dataclass(frozen=True)
+class Obstacle:
+    """Something that stops an issue's next step, for editors; `article` is where it is fixed, if one."""
+
+    message: str
+    article: Article | None = None
+
+
+def issue_obstacles(issue: Issue, *, target: str) -> list[Obstacle]:
+    """What stops `issue` from being marked ready (`READY`) or published (`PUBLISHED`) now; empty if nothing."""
+    obstacles = []
+    if target == PUBLISHED and issue.status == DRAFT:
+        obstacles.append(Obstacle(_("本期尚未定稿：文章全部定稿后，先将本期“定稿”。")))
+    articles = list(issue.articles.in_print_order().only("pk", "title", "status", "issue_id"))
+    if not articles:
+        obstacles.append(Obstacle(_("本期还没有文章。")))
+    obstacles += [
+        Obstacle(_("《%(title)s》还是草稿：检查后将它定稿。") % {"title": article.title}, article)
+        for article in articles
+        if article.status == DRAFT
+    ]
+    return obstacles
+
+
+def _refuse_if_obstructed(issue, *, target):
+    obstacles = issue_obstacles(issue, target=target)
+    if obstacles:
         raise TransitionNotAllowed(
-            _("%(issue)s还有未定稿的文章：%(titles)s。")
-            % {"issue": issue, "titles": "、".join(f"《{t}》" for t in drafts)}
+            _("%(issue)s还不能“%(step)s”：%(reasons)s")
+            % {
+                "issue": issue,
+                "step": _("定稿") if target == READY else _("发布"),
+                "reasons": "".join(obstacle.message for obstacle in obstacles),
+            }
         )

@@ -55,7 +55,7 @@ CSRF_TRUSTED_ORIGINS = env_list("BULLETIN_CSRF_TRUSTED_ORIGINS", [])
 DATA_DIR = Path(env("BULLETIN_DATA_DIR", str(BASE_DIR / "var")))
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "issues.desk.apps.DeskAdminConfig",  # django.contrib.admin, its index the editors’ desk
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -3,7 +3,6 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
-from django.utils.translation import gettext_lazy as _
 
 from articles.feeds import ArticleFeed
 from articles.sitemaps import ArticleSitemap, ContributorSitemap, SectionSitemap
@@ -19,10 +18,6 @@ SITEMAPS = {
     "sections": SectionSitemap,
     "contributors": ContributorSitemap,
 }
-
-admin.site.site_header = _("期刊编辑部")
-admin.site.site_title = _("期刊编辑部")
-admin.site.index_title = _("编辑工作台")
 
 urlpatterns = [
     path("", issue_views.home, name="home"),

@@ -194,6 +194,7 @@ class Issue(models.Model):
                 self.cover_thumbnail = ""
         super().save(*args, **kwargs)
         self._saved_cover_name = self.cover.name
+        self.refresh_masthead()
 
     def get_absolute_url(self):
         return reverse("issues:detail", kwargs={"year": self.year, "number": self.number})
@@ -229,30 +230,66 @@ class Issue(models.Model):
         return self.pdfs.filter(variant=IssuePDF.Variant.SCREEN).exclude(file_name="").first()
 
     @classmethod
-    def next_numbers(cls, *, year):
-        """The (number, total_number) a new issue in `year` most likely gets."""
+    def next_numbers(cls):
+        """The (year, number, total_number) after the latest issue, which a new issue most likely gets."""
         last = cls.objects.order_by("-total_number").first()
-        last_in_year = cls.objects.filter(year=year).order_by("-number").first()
-        number = last_in_year.number + 1 if last_in_year else 1
-        total_number = last.total_number + 1 if last else 1
-        return number, total_number
+        if last is None:
+            return timezone.localdate().year, 1, 1
+        return last.year, last.number + 1, last.total_number + 1
 
     @classmethod
     def proposed_masthead(cls):
-        """The masthead of the most recent issue, which a new issue starts from."""
+        """The masthead a new issue starts from: the latest issue's lines, those of the issue itself left to fill.
+
+        Standing lines (board, address, permit) are copied; lines generated from an issue's own
+        fields (publication date, print run) are proposed empty, to be generated from the new issue.
+        """
         last = cls.objects.order_by("-total_number").first()
         if last is None:
-            return []
-        return list(last.masthead_lines.values("label", "value"))
+            return [{"label": label, "value": "", "kind": kind} for kind, label in MastheadLine.Kind.choices if kind]
+        return [
+            {"label": line.label, "value": "" if line.kind else line.value, "kind": line.kind}
+            for line in last.masthead_lines.all()
+        ]
+
+    def refresh_masthead(self):
+        """Write the generated masthead lines from this issue's fields; a published issue's masthead stays as printed."""
+        if self.is_published:
+            return
+        for line in self.masthead_lines.exclude(kind=""):
+            line.issue = self
+            value = line.generated_value(self)
+            if line.value != value:
+                line.value = value
+                line.save(update_fields=["value"])
+
+
+class MastheadLineQuerySet(models.QuerySet):
+    def printed(self):
+        """The lines as printed: an empty line (e.g. a print run not yet known) is left out."""
+        return self.exclude(value="")
 
 
 class MastheadLine(models.Model):
-    """One `label：value` line of an issue's masthead (版权页), as printed in that issue."""
+    """One `label：value` line of an issue's masthead (版权页), as printed in that issue.
+
+    Most lines stand from issue to issue (board, address, permit) and are copied to the next
+    issue; a line with a `kind` belongs to the issue itself and is generated from its fields
+    until the issue is published, so it can never print another issue's date or print run.
+    """
+
+    class Kind(models.TextChoices):
+        STANDING = "", _("固定内容")
+        PUBLICATION = "publication", _("出版日期")
+        PRINT_RUN = "print_run", _("印数")
 
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="masthead_lines")
     position = models.PositiveIntegerField(_("顺序"), default=0)
     label = models.CharField(_("项目"), max_length=50)
-    value = models.CharField(_("内容"), max_length=500)
+    value = models.CharField(_("内容"), max_length=500, blank=True)
+    kind = models.CharField(_("来源"), max_length=20, choices=Kind.choices, default=Kind.STANDING, blank=True)
+
+    objects = MastheadLineQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("版权页条目")
@@ -261,6 +298,26 @@ class MastheadLine(models.Model):
 
     def __str__(self):
         return f"{self.label}：{self.value}"
+
+    def save(self, *args, **kwargs):
+        if self.kind and not self.issue.is_published:
+            self.value = self.generated_value(self.issue)
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def kind_for_label(cls, label: str) -> str:
+        """The kind of a line known by its label alone (bundles and masthead lines from before kinds)."""
+        return {"出版日期": cls.Kind.PUBLICATION, "印数": cls.Kind.PRINT_RUN}.get(label.strip(), cls.Kind.STANDING)
+
+    def generated_value(self, issue) -> str:
+        """The value this line prints for `issue`, from the issue's own fields."""
+        if self.kind == self.Kind.PUBLICATION:
+            date = issue.publication_date
+            day = gettext("%(y)d年%(m)d月%(d)d日") % {"y": date.year, "m": date.month, "d": date.day} if date else ""
+            return f"{day} {issue.issue_line}".strip()
+        if self.kind == self.Kind.PRINT_RUN:
+            return gettext("%(count)d 册") % {"count": issue.print_run} if issue.print_run else ""
+        return self.value
 
 
 class StatusChange(models.Model):

@@ -41,7 +41,7 @@ def issue_detail(request, year, number):
         "issue": issue,
         "periodical": periodical,
         "articles": contents_of(request, issue),
-        "masthead": list(issue.masthead_lines.all()),
+        "masthead": list(issue.masthead_lines.printed()),
         "pdf": issue.screen_pdf(),
         "issue_ld": issue_json_ld(request, issue, periodical),
     }

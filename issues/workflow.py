@@ -16,16 +16,21 @@ class TransitionNotAllowed(Exception):
     """A status change the workflow refuses; the message is meant for editors."""
 
 
-def change_status(obj, *, sources, target, by, comment, log) -> None:
+def change_status(obj, *, sources, target, by, comment, log, hint: str = "") -> None:
     """Move `obj` from one of `sources` to `target` (unsaved) and write a row into `log`, or refuse.
 
     `log` is the object's log manager (e.g. `issue.status_changes`); `by` None is the system or the author.
+    A refusal says what would make the move possible: `hint`, or which statuses may move to `target`.
     """
     if obj.status not in sources:
         labels = dict(type(obj).Status.choices)
+        hint = hint or _("只有“%(sources)s”的才能变为“%(to)s”。") % {
+            "sources": "”或“".join(str(labels[source]) for source in sorted(sources)),
+            "to": labels[target],
+        }
         raise TransitionNotAllowed(
-            _("“%(object)s”不能从“%(from)s”变为“%(to)s”。")
-            % {"object": obj, "from": labels[obj.status], "to": labels[target]}
+            _("“%(object)s”不能从“%(from)s”变为“%(to)s”：%(hint)s")
+            % {"object": obj, "from": labels[obj.status], "to": labels[target], "hint": hint}
         )
     log.create(
         from_status=obj.status,

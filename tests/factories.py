@@ -8,6 +8,7 @@ from django.utils import timezone
 from PIL import Image
 
 from articles.models import Article, Authorship, Contributor
+from articles.submissions.models import Submission
 from issues.models import Issue, MastheadLine, Section
 from issues.subscriptions.models import Institution, IPRange, Subscriber, Subscription
 
@@ -28,7 +29,9 @@ def make_issue(*, year=2017, number=1, total_number=None, status=Issue.Status.DR
         **fields,
     )
     for position, (label, value) in enumerate(masthead, start=1):
-        MastheadLine.objects.create(issue=issue, position=position, label=label, value=value)
+        MastheadLine.objects.create(
+            issue=issue, position=position, label=label, value=value, kind=MastheadLine.kind_for_label(label)
+        )
     return issue
 
 
@@ -88,3 +91,15 @@ def make_institution(*, name="南滨市图书馆", cidrs=("203.0.113.0/24",), st
     for cidr in cidrs:
         IPRange.objects.create(institution=institution, cidr=cidr)
     return institution
+
+
+def make_submission(*, title="县域电商调查", status=Submission.Status.RECEIVED, **fields):
+    """A manuscript as sent through the public form (without its file)."""
+    defaults = {
+        "author_name": "王毅",
+        "affiliation": "南滨市商务局",
+        "postal_address": "南滨市长堤路188号",
+        "phone": "0123-68881026",
+        "email": "wangyi@example.cn",
+    }
+    return Submission.objects.create(title=title, status=status, **(defaults | fields))

@@ -368,7 +368,7 @@ def test_import_publish_failure_after_files_were_written_removes_them(tmp_path):
 
     message = import_error(bundle, "--publish")
 
-    assert message == "2017年第3期（总第28期）还没有文章，不能发布。"
+    assert message == "2017年第3期（总第28期）还不能“定稿”：本期还没有文章。"
     assert row_counts() == before
     assert media_files() == []
 

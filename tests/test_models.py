@@ -6,6 +6,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from articles.models import Article
 from issues.models import Issue, Periodical, Section
@@ -48,18 +49,52 @@ def test_issue_form_validation_rejects_number_zero():
 
 
 def test_next_numbers_follow_the_latest_issue():
-    assert Issue.next_numbers(year=2017) == (1, 1)
+    assert Issue.next_numbers() == (timezone.localdate().year, 1, 1)
     make_issue(year=2016, number=4, total_number=25)
-    assert Issue.next_numbers(year=2017) == (1, 26)
+    assert Issue.next_numbers() == (2016, 5, 26)
     make_issue(year=2017, number=1, total_number=26)
-    assert Issue.next_numbers(year=2017) == (2, 27)
+    assert Issue.next_numbers() == (2017, 2, 27)
 
 
-def test_new_issue_proposes_the_latest_masthead():
-    assert Issue.proposed_masthead() == []
+def test_new_issue_proposes_the_standing_lines_of_the_latest_masthead_and_its_own_generated_lines():
+    assert Issue.proposed_masthead() == [
+        {"label": "出版日期", "value": "", "kind": "publication"},
+        {"label": "印数", "value": "", "kind": "print_run"},
+    ]
     make_issue(year=2016, number=4, total_number=25, masthead=[("主编", "旧主编")])
-    make_issue(year=2017, number=1, total_number=26, masthead=[("主编", "林知远"), ("编辑", "叶晓舟")])
-    assert Issue.proposed_masthead() == [{"label": "主编", "value": "林知远"}, {"label": "编辑", "value": "叶晓舟"}]
+    make_issue(
+        year=2017,
+        number=1,
+        total_number=26,
+        print_run=1000,
+        masthead=[("出版日期", ""), ("主编", "林知远"), ("印数", ""), ("编辑", "叶晓舟")],
+    )
+    assert Issue.proposed_masthead() == [
+        {"label": "出版日期", "value": "", "kind": "publication"},
+        {"label": "主编", "value": "林知远", "kind": ""},
+        {"label": "印数", "value": "", "kind": "print_run"},
+        {"label": "编辑", "value": "叶晓舟", "kind": ""},
+    ]
+
+
+def test_generated_masthead_lines_follow_the_issue_until_it_is_published():
+    issue = make_issue(
+        year=2017, number=2, total_number=27, print_run=1200, masthead=[("出版日期", "旧"), ("印数", "1000 册")]
+    )
+    assert [line.value for line in issue.masthead_lines.all()] == ["2017年1月31日 2017年第2期（总第27期）", "1200 册"]
+
+    issue.publication_date, issue.print_run = datetime.date(2017, 2, 28), None
+    issue.save()
+    assert [line.value for line in issue.masthead_lines.all()] == ["2017年2月28日 2017年第2期（总第27期）", ""]
+    assert [line.label for line in issue.masthead_lines.printed()] == ["出版日期"]  # no print run: not printed
+
+    issue.print_run = 800
+    issue.save()
+    issue.status, issue.published_at = Issue.Status.PUBLISHED, timezone.now()
+    issue.save()
+    issue.publication_date, issue.print_run = datetime.date(2017, 3, 1), 5000
+    issue.save()  # a correction after publication: the masthead stays as printed
+    assert [line.value for line in issue.masthead_lines.all()] == ["2017年2月28日 2017年第2期（总第27期）", "800 册"]
 
 
 def test_each_issue_keeps_its_own_masthead():

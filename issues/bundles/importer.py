@@ -240,8 +240,12 @@ def write_bundle(bundle: ParsedBundle, *, replace: bool = False, publish: bool =
         issue.save()
         if issue.cover_thumbnail:
             written.append((default_storage, issue.cover_thumbnail.name))
+        # The bundle's lines are kept as written (a published issue's masthead is what was printed);
+        # the date and print-run lines are marked, so the next issue generates its own.
         MastheadLine.objects.bulk_create(
-            MastheadLine(issue=issue, position=position, label=label, value=value)
+            MastheadLine(
+                issue=issue, position=position, label=label, value=value, kind=MastheadLine.kind_for_label(label)
+            )
             for position, (label, value) in enumerate(bundle.masthead, start=1)
         )
         _create_articles(issue, bundle.articles)

@@ -4,33 +4,67 @@ It sits above the other packages because an issue's page shows all of them: its 
 its PDFs (typesetting) and how often they were downloaded (subscriptions).
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Length
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from articles.models import Article
-from articles.services import issue_mark_ready, issue_publish, issue_send_back, issue_withdraw
+from articles.services import (
+    article_mark_ready,
+    issue_mark_ready,
+    issue_obstacles,
+    issue_publish,
+    issue_send_back,
+    issue_withdraw,
+)
 from issues.admin import StatusChangeInline, transition_action
 from issues.models import Issue, IssuePDF, IssueStatusChange, MastheadLine, Section
 from issues.subscriptions.models import Download
+from issues.subscriptions.services import notice_recipients
 from issues.subscriptions.tasks import issue_notices_enqueue
 from issues.typesetting.tasks import issue_pdfs_enqueue
+from issues.workflow import DRAFT, PUBLISHED, READY, TransitionNotAllowed
 
 
 class IssueStatusChangeInline(StatusChangeInline):
     model = IssueStatusChange
 
 
+class MastheadLineForm(forms.ModelForm):
+    """A masthead line; the value of a line generated from the issue (date, print run) is not typed in."""
+
+    class Meta:
+        model = MastheadLine
+        fields = ["position", "label", "value", "kind"]
+        widgets = {"kind": forms.HiddenInput}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        kind = self["kind"].value() if "kind" in self.fields else ""  # a published issue's lines are read-only
+        if kind in MastheadLine.Kind.values and kind:
+            value = self.fields["value"]
+            value.disabled, value.required = True, False
+            value.widget.attrs["placeholder"] = _("保存后按本期信息生成")
+            value.help_text = (
+                _("由本期的出版日期和期次生成") if kind == MastheadLine.Kind.PUBLICATION else _("由本期的印数生成")
+            )
+
+
 class MastheadLineInline(admin.TabularInline):
+    """The masthead: standing lines copied from the last issue; the issue's own lines generated from it."""
+
     model = MastheadLine
-    fields = ["position", "label", "value"]
+    form = MastheadLineForm
+    fields = ["position", "label", "value", "kind"]
     extra = 1
     verbose_name_plural = _("版权页（按印刷顺序）")
 
@@ -39,26 +73,59 @@ class MastheadLineInline(admin.TabularInline):
             return max(len(Issue.proposed_masthead()), 1)
         return 1
 
+    # A published issue's masthead is what was printed: shown, never changed.
+    def has_add_permission(self, request, obj=None):
+        return not (obj and obj.is_published) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not (obj and obj.is_published) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not (obj and obj.is_published) and super().has_delete_permission(request, obj)
+
+    def get_fields(self, request, obj=None):
+        return ["position", "label", "value"] if obj and obj.is_published else self.fields
+
 
 class ArticleInline(admin.TabularInline):
+    """The issue's articles in print order; rows are dragged into order (static/desk/reorder.js)."""
+
     model = Article
-    fields = ["position", "section", "title", "in_toc", "status", "pages"]
-    readonly_fields = ["status", "pages"]
+    fields = ["position", "section", "title", "in_toc", "status", "pages", "characters"]
+    readonly_fields = ["status", "pages", "characters"]
     extra = 0
     show_change_link = True
-    verbose_name_plural = _("本期文章（按印刷顺序）")
+    classes = ["desk-reorderable"]
+    verbose_name_plural = _("本期文章（按印刷顺序，拖动调整）")
 
     @admin.display(description=_("页码"))
     def pages(self, article):
         return article.page_range or "—"
 
+    @admin.display(description=_("字数"))
+    def characters(self, article):
+        return article.characters
+
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("section__parent")
+        # The bodies are not edited here: leave them in the database, count their text there.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("section__parent")
+            .defer("body", "plain_text", "summary")
+            .annotate(characters=Length("plain_text"))
+        )
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "section":
             kwargs["queryset"] = Section.objects.select_related("parent")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "section":  # a plain select: sections are edited on their own page
+            field.widget = getattr(field.widget, "widget", field.widget)
+        return field
 
 
 @admin.register(Issue)
@@ -67,15 +134,14 @@ class IssueAdmin(admin.ModelAdmin):
     list_filter = ["status", "year"]
     search_fields = ["title", "=year", "=total_number"]
     date_hierarchy = "publication_date"
-    readonly_fields = ["status", "published_at", "cover_preview", "table_of_contents", "pdf_builds"]
+    # The page top to bottom (templates/admin/desk/issue_change_form.html): the issue's fields, its
+    # next step with what still stops it, the articles, the masthead, the PDFs, the history.
+    readonly_fields = ["cover_preview"]
     fieldsets = [
         (None, {"fields": [("year", "number", "total_number"), "publication_date", "title", "print_run"]}),
-        (_("封面"), {"fields": ["cover", "cover_preview"]}),
-        (_("状态"), {"fields": ["status", "published_at"]}),
-        (_("PDF"), {"fields": ["pdf_builds"]}),
-        (_("本期顺序"), {"fields": ["table_of_contents"]}),
+        (_("封面"), {"fields": [("cover", "cover_preview")]}),
     ]
-    inlines = [MastheadLineInline, ArticleInline, IssueStatusChangeInline]
+    inlines = [ArticleInline, MastheadLineInline, IssueStatusChangeInline]
     actions = [
         transition_action(issue_mark_ready, object_name="issue", description=_("定稿")),
         transition_action(issue_publish, object_name="issue", description=_("发布")),
@@ -87,7 +153,7 @@ class IssueAdmin(admin.ModelAdmin):
     change_form_template = "admin/desk/issue_change_form.html"
 
     class Media:
-        css = {"all": ["desk/desk.css"]}
+        js = ["desk/reorder.js"]
 
     def get_queryset(self, request):
         downloads = Download.objects.filter(issue=OuterRef("pk")).order_by().values("issue").annotate(n=Count("id"))
@@ -135,12 +201,6 @@ class IssueAdmin(admin.ModelAdmin):
     def cover_preview(self, issue):
         return render_to_string("admin/desk/cover_preview.html", {"issue": issue})
 
-    @admin.display(description=_("本期目录"))
-    def table_of_contents(self, issue):
-        """The issue in print order, grouped by section, as editors will see it printed."""
-        articles = issue.articles.in_print_order().select_related("section__parent") if issue.pk else []
-        return render_to_string("admin/desk/table_of_contents.html", {"issue": issue, "articles": articles})
-
     @admin.display(description=_("排版结果"))
     def pdf_builds(self, issue):
         if issue.pk is None:
@@ -157,6 +217,16 @@ class IssueAdmin(admin.ModelAdmin):
                 "<int:object_id>/build-pdf/",
                 self.admin_site.admin_view(require_POST(self.build_pdf_view)),
                 name="issues_issue_build_pdf",
+            ),
+            path(
+                "<int:object_id>/step/<str:step>/",
+                self.admin_site.admin_view(self.step_view),
+                name="issues_issue_step",
+            ),
+            path(
+                "<int:object_id>/articles-ready/",
+                self.admin_site.admin_view(require_POST(self.articles_ready_view)),
+                name="issues_issue_articles_ready",
             ),
             path(
                 "<int:object_id>/pdf/<str:variant>/",
@@ -192,12 +262,84 @@ class IssueAdmin(admin.ModelAdmin):
             record.path.open("rb"), content_type="application/pdf", filename=f"{issue.key}-{variant}.pdf"
         )
 
+    # The next step (定稿, 发布, 退回, 撤回): a button on the issue's page, a page saying what it will do
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk:
+            context["desk"] = self._desk_context(request, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _desk_context(self, request, issue):
+        may_change = self.has_change_permission(request, issue)
+        steps = [
+            {**STEPS[name], "name": name, "obstacles": self._obstacles(issue, name)}
+            for name in NEXT_STEPS[issue.status]
+        ]
+        drafts = issue.articles.filter(status=DRAFT).count()
+        return {
+            "pdf_panel": self.pdf_builds(issue),
+            "steps": steps if may_change else [],
+            "checklist": steps[0]["obstacles"] if steps else [],
+            "draft_articles": drafts if may_change else 0,
+        }
+
+    @staticmethod
+    def _obstacles(issue, step):
+        target = STEPS[step]["target"]
+        return issue_obstacles(issue, target=target) if target in (READY, PUBLISHED) else []
+
+    def step_view(self, request, object_id, step):
+        issue = self._issue_or_404(request, object_id)
+        if step not in STEPS:
+            raise Http404
+        if not self.has_change_permission(request, issue):
+            raise PermissionDenied
+        change_url = reverse("admin:issues_issue_change", args=[issue.pk])
+        if request.method == "POST":
+            try:
+                STEPS[step]["service"](issue=issue, by=request.user, comment=request.POST.get("comment", "")[:500])
+            except TransitionNotAllowed as refusal:
+                self.message_user(request, str(refusal), messages.ERROR)
+            else:
+                self.message_user(request, STEPS[step]["done"] % {"issue": issue}, messages.SUCCESS)
+            return redirect(change_url)
+        articles = list(issue.articles.in_print_order().select_related("section__parent").defer("body"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("%(step)s：%(issue)s") % {"step": STEPS[step]["label"], "issue": issue},
+            "opts": self.opts,
+            "original": issue,
+            "step": {**STEPS[step], "name": step},
+            "allowed": step in NEXT_STEPS[issue.status],
+            "obstacles": self._obstacles(issue, step),
+            "articles": articles,
+            "publishing": [a for a in articles if a.status == READY],
+            "recipients": notice_recipients(issue).count() if step == "publish" else 0,
+            "change_url": change_url,
+        }
+        return TemplateResponse(request, "admin/desk/issue_step.html", context)
+
+    def articles_ready_view(self, request, object_id):
+        """定稿 all draft articles of the issue at once."""
+        issue = self._issue_or_404(request, object_id)
+        if not (self.has_change_permission(request, issue) and request.user.has_perm("articles.change_article")):
+            raise PermissionDenied
+        done = 0
+        for article in issue.articles.filter(status=DRAFT):
+            try:
+                article_mark_ready(article=article, by=request.user)
+                done += 1
+            except TransitionNotAllowed as refusal:  # changed by someone else meanwhile
+                self.message_user(request, str(refusal), messages.ERROR)
+        self.message_user(request, _("已将 %(count)d 篇文章定稿。") % {"count": done}, messages.SUCCESS)
+        return redirect("admin:issues_issue_change", issue.pk)
+
     def get_changeform_initial_data(self, request):
-        initial = super().get_changeform_initial_data(request)
-        today = timezone.localdate()
-        year = int(initial.get("year") or today.year)
-        number, total_number = Issue.next_numbers(year=year)
-        return {"year": year, "number": number, "total_number": total_number, "publication_date": today} | initial
+        # The numbers after the latest issue; no date: the editor sets it (the calendar's today is no guess).
+        year, number, total_number = Issue.next_numbers()
+        return {"year": year, "number": number, "total_number": total_number} | super().get_changeform_initial_data(
+            request
+        )
 
     def get_formset_kwargs(self, request, obj, inline, prefix):
         kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
@@ -208,3 +350,32 @@ class IssueAdmin(admin.ModelAdmin):
                 {"position": position, **line} for position, line in enumerate(Issue.proposed_masthead(), start=1)
             ]
         return kwargs
+
+
+STEPS = {
+    "mark_ready": {
+        "label": _("定稿"),
+        "service": issue_mark_ready,
+        "target": READY,
+        "done": _("%(issue)s已定稿，可以发布。"),
+    },
+    "publish": {
+        "label": _("发布"),
+        "service": issue_publish,
+        "target": PUBLISHED,
+        "done": _("%(issue)s已发布：PDF 正在生成，新刊通知随后发出。"),
+    },
+    "send_back": {
+        "label": _("退回草稿"),
+        "service": issue_send_back,
+        "target": DRAFT,
+        "done": _("%(issue)s已退回草稿。"),
+    },
+    "withdraw": {
+        "label": _("撤回发布"),
+        "service": issue_withdraw,
+        "target": READY,
+        "done": _("%(issue)s已撤回发布，读者看不到了。"),
+    },
+}
+NEXT_STEPS = {DRAFT: ["mark_ready"], READY: ["publish", "send_back"], PUBLISHED: ["withdraw"]}

@@ -56,7 +56,7 @@ def issue_html(issue: Issue, *, variant: str) -> str:
     context = {
         "issue": issue,
         "periodical": Periodical.load(),
-        "masthead": list(issue.masthead_lines.all()),
+        "masthead": list(issue.masthead_lines.printed()),
         "flows": _flows(printed),
         "toc": _toc(printed),
         "cover_headlines": _cover_headlines(printed),
