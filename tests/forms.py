@@ -8,7 +8,7 @@ class _FormFields(HTMLParser):
 
     def __init__(self):
         super().__init__()
-        self.data, self._select, self._textarea = {}, None, None
+        self.data, self._select, self._multiple, self._textarea = {}, None, False, None
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -20,10 +20,15 @@ class _FormFields(HTMLParser):
             else:
                 self.data[name] = attrs.get("value") or ""
         elif tag == "select" and name:
-            self._select = name
-            self.data.setdefault(name, "")
+            self._select, self._multiple = name, "multiple" in attrs
+            if not self._multiple:  # a multiple select with nothing chosen sends nothing
+                self.data.setdefault(name, "")
         elif tag == "option" and self._select and "selected" in attrs:
-            self.data[self._select] = attrs.get("value") or ""
+            value = attrs.get("value") or ""
+            if self._multiple:
+                self.data.setdefault(self._select, []).append(value)
+            else:
+                self.data[self._select] = value
         elif tag == "textarea" and name:
             self._textarea = name
             self.data[name] = ""

@@ -277,3 +277,21 @@ def test_a_generated_line_stays_a_generated_line_when_the_form_is_saved_again(st
     assert staff_client.post(url, data).status_code == 302
     line = issue.masthead_lines.get()
     assert (line.kind, line.value) == (MastheadLine.Kind.PRINT_RUN, "1500 册")
+
+
+def test_unscheduled_articles_are_put_into_the_issue_after_its_articles(staff_client):
+    issue = make_issue()
+    make_article(issue=issue, title="已在本期", position=5)
+    first, second = make_article(title="录用稿一"), make_article(title="录用稿二")
+    elsewhere = make_article(issue=make_issue(year=2018, number=1), title="别期的稿")
+    url = reverse("admin:issues_issue_change", args=[issue.pk])
+    response = staff_client.get(url)
+    page = response.content.decode()
+    assert "录用稿一" in page and "录用稿二" in page
+    assert f'<option value="{elsewhere.pk}"' not in page
+
+    data = form_data(response)
+    response = staff_client.post(url, {**data, "schedule": [first.pk, second.pk]})
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert list(issue.articles.in_print_order().values_list("title", flat=True)) == ["已在本期", "录用稿一", "录用稿二"]

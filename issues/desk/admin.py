@@ -6,8 +6,9 @@ its PDFs (typesetting) and how often they were downloaded (subscriptions).
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, Max, OuterRef, Subquery
 from django.db.models.functions import Length
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect
@@ -128,6 +129,26 @@ class ArticleInline(admin.TabularInline):
         return field
 
 
+class IssueForm(forms.ModelForm):
+    """The issue's fields, and the unscheduled articles (accepted submissions, say) to put into it."""
+
+    schedule = forms.ModelMultipleChoiceField(
+        label=_("排入本期"),
+        queryset=Article.objects.none(),
+        required=False,
+        widget=FilteredSelectMultiple(_("未排期的文章"), is_stacked=False),
+        help_text=_("尚未排期的文章（如录用的来稿）；保存后按所选顺序排在本期文章之后。"),
+    )
+
+    class Meta:
+        model = Issue
+        fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["schedule"].queryset = Article.objects.filter(issue__isnull=True).order_by("created_at", "id")
+
+
 @admin.register(Issue)
 class IssueAdmin(admin.ModelAdmin):
     list_display = ["issue_line", "title", "publication_date", "status", "article_count", "published_at", "downloads"]
@@ -140,7 +161,9 @@ class IssueAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": [("year", "number", "total_number"), "publication_date", "title", "print_run"]}),
         (_("封面"), {"fields": [("cover", "cover_preview")]}),
+        (_("排入文章"), {"fields": ["schedule"]}),
     ]
+    form = IssueForm
     inlines = [ArticleInline, MastheadLineInline, IssueStatusChangeInline]
     actions = [
         transition_action(issue_mark_ready, object_name="issue", description=_("定稿")),
@@ -263,6 +286,16 @@ class IssueAdmin(admin.ModelAdmin):
         )
 
     # The next step (定稿, 发布, 退回, 撤回): a button on the issue's page, a page saying what it will do
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        scheduled = form.cleaned_data.get("schedule") or []
+        last = form.instance.articles.aggregate(last=Max("position"))["last"] or 0
+        for offset, article in enumerate(scheduled, start=1):
+            # Only articles still unscheduled: another editor may have taken one meanwhile.
+            Article.objects.filter(pk=article.pk, issue__isnull=True).update(
+                issue=form.instance, position=last + offset * 10
+            )
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.pk:
