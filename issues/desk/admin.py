@@ -142,7 +142,7 @@ class IssueForm(forms.ModelForm):
 
     class Meta:
         model = Issue
-        fields = "__all__"
+        fields = ["year", "number", "total_number", "publication_date", "title", "print_run", "cover"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
