@@ -31,7 +31,11 @@ BODY_EDITOR_EXTENSIONS = {
     "HardBreak": True,
     "Link": {"enableTarget": False},
     "Image": True,
-    "Table": True,
+    # Upstream's menu and table with Chinese labels and a header-row toggle (static/editor/bulletin-editor.js).
+    "Menu": False,
+    "BulletinMenu": True,
+    "Table": False,
+    "BulletinTable": True,
     "TableRow": True,
     "TableHeader": True,
     "TableCell": True,
