@@ -1,9 +1,14 @@
 from csp.decorators import csp_update
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Count
+from django.http import JsonResponse
+from django.urls import path
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from js_asset import Media
 
+from articles.images import body_image_save
 from articles.models import Article, ArticleStatusChange, Authorship, Contributor
 from articles.services import article_mark_ready, article_publish, article_send_back
 from issues.admin import StatusChangeInline, transition_action
@@ -54,6 +59,10 @@ class ArticleAdmin(admin.ModelAdmin):
         (_("网址"), {"fields": ["slug"], "classes": ["collapse"]}),
     ]
     inlines = [AuthorshipInline, ArticleStatusChangeInline]
+
+    class Media:
+        css = {"all": ["editor/bulletin-editor.css"]}  # the editor's 插入图片 dialog
+
     actions = [
         transition_action(article_mark_ready, object_name="article", description=_("定稿")),
         transition_action(article_send_back, object_name="article", description=_("退回草稿")),
@@ -62,6 +71,34 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_authors()
+
+    def get_urls(self):
+        # admin_view: staff only (others are sent to the login page), CSRF-protected, never cached.
+        upload = path(
+            "body-images/",
+            self.admin_site.admin_view(self.body_image_upload),
+            name="articles_article_body_image",
+        )
+        return [upload, *super().get_urls()]
+
+    def body_image_upload(self, request):
+        """The editor's 插入图片 dialog posts here: the image file and its alt text; JSON back."""
+        if request.method != "POST":
+            return JsonResponse({"error": gettext("请用编辑器的“插入图片”上传图片。")}, status=405)
+        if not self.has_change_permission(request):
+            return JsonResponse({"error": gettext("你没有修改文章的权限，不能上传图片。")}, status=403)
+        upload = request.FILES.get("image")
+        if upload is None:
+            return JsonResponse({"error": gettext("请选择要上传的图片文件。")}, status=400)
+        if not request.POST.get("alt", "").strip():
+            return JsonResponse(
+                {"error": gettext("请填写替代文字：读不到图片的读者（和读屏软件）读到的是它。")}, status=400
+            )
+        try:
+            url = body_image_save(upload=upload)
+        except ValidationError as error:
+            return JsonResponse({"error": " ".join(error.messages)}, status=400)
+        return JsonResponse({"url": url})
 
     @csp_update({"style-src": [TIPTAP_STYLE_HASH]})
     def render_change_form(self, request, context, *args, **kwargs):

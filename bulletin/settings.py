@@ -16,6 +16,8 @@ import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from django_prose_editor.config import html_tags, process_figure, process_table
+from js_asset import static_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -236,6 +238,25 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # End of brute-force limits.
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# The article body editor (django-prose-editor): our extensions in static/editor/bulletin-editor.js —
+# Chinese menus, a table menu that toggles the header row, and images uploaded from the editor
+# (articles/images.py). The processors say what HTML each one makes, as upstream's do for theirs.
+DJANGO_PROSE_EDITOR_EXTENSIONS = [
+    {
+        "js": [static_lazy("editor/bulletin-editor.js")],
+        "extensions": {
+            "BulletinMenu": html_tags([]),
+            "BulletinTable": process_table,
+            "BodyImage": process_figure,
+        },
+    }
+]
+# The largest image an editor may upload into an article body (below nginx's 11 MB body limit, so
+# the editor shows our message rather than nginx's page).
+BODY_IMAGE_MAX_BYTES = env_positive_int("BULLETIN_BODY_IMAGE_MAX_BYTES", 10 * 1024 * 1024)
+# End of the article body editor.
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 EMAIL_BACKEND = env(

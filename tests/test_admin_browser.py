@@ -57,7 +57,7 @@ def test_editor_writes_an_article_with_a_table_in_the_rich_text_editor(page, dja
     editor.click()
     page.keyboard.type("今年的调查覆盖了三个县。")
     page.keyboard.press("Enter")
-    page.locator('button[title="Insert table"]').click()  # menu tooltips are not translatable upstream
+    page.locator('button[title="插入表格"]').click()
     dialog = page.locator("dialog[open]")
     # The dialog speaks Chinese through the project's djangojs catalogue (locale/zh_Hans).
     dialog.get_by_label("行数").fill("2")

@@ -54,7 +54,7 @@ def test_editor_writes_in_the_prose_editor_and_saves_without_a_refusal(page, dja
     page.keyboard.press("Control+End")
     page.keyboard.press("Enter")
     page.keyboard.type("今年的调查覆盖了三个县。")
-    page.locator('button[title="Insert table"]').click()
+    page.locator('button[title="插入表格"]').click()
     page.locator("dialog[open]").get_by_role("button", name="插入表格").click()
     expect(editor.locator("table")).to_be_visible()
     page.keyboard.type("地区")
