@@ -1,5 +1,6 @@
 from csp.decorators import csp_update
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import JsonResponse
@@ -8,10 +9,11 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from js_asset import Media
 
+from articles.filters import search_terms
 from articles.images import body_image_save
 from articles.models import Article, ArticleStatusChange, Authorship, Contributor
 from articles.services import article_mark_ready, article_publish, article_send_back
-from issues.admin import StatusChangeInline, transition_action
+from issues.admin import SectionListFilter, StatusChangeInline, transition_action
 from issues.models import Section
 
 
@@ -45,11 +47,18 @@ class ArticleStatusChangeInline(StatusChangeInline):
 TIPTAP_STYLE_HASH = "'sha256-PlumsSlvJ7vvWzjqibGAYKq92O3y/4JTxWWsWJvyUYA='"
 
 
+class ArticleChangeList(ChangeList):
+    """The article list's rows without the texts it never shows, which SQLite would otherwise sort along."""
+
+    def get_queryset(self, request, exclude_parameters=None):
+        return super().get_queryset(request, exclude_parameters).defer("body", "plain_text", "summary")
+
+
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
     list_display = ["title", "issue", "section", "position", "author_names", "status", "in_toc", "pages"]
-    list_filter = ["status", "issue", ("section", admin.RelatedOnlyFieldListFilter), "in_toc"]
-    search_fields = ["title", "subtitle", "authorships__contributor__name", "byline", "body"]
+    list_filter = ["status", "issue", ("section", SectionListFilter), "in_toc"]
+    search_fields = ["title"]  # shows the search box; get_search_results searches the index
     list_select_related = ["issue", "section__parent"]
     readonly_fields = ["status", "first_page", "last_page"]
     fieldsets = [
@@ -99,6 +108,16 @@ class ArticleAdmin(admin.ModelAdmin):
         except ValidationError as error:
             return JsonResponse({"error": " ".join(error.messages)}, status=400)
         return JsonResponse({"url": url})
+
+    def get_changelist(self, request, **kwargs):
+        return ArticleChangeList
+
+    def get_search_results(self, request, queryset, search_term):
+        # The site's search: each word in the search index (title, subtitle, byline, summary, body
+        # text) or an author's name. LIKE on title, byline and body read every article's HTML,
+        # over a second on 10,000 articles, and matched words inside the markup as well.
+        terms = search_terms(search_term)
+        return (queryset.matching(terms) if terms else queryset), False
 
     @csp_update({"style-src": [TIPTAP_STYLE_HASH]})
     def render_change_form(self, request, context, *args, **kwargs):

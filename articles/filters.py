@@ -3,7 +3,6 @@ from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, Whe
 from django.utils.translation import gettext_lazy as _
 
 from articles.models import Article, Authorship
-from articles.search import articles_matching
 from issues.models import Issue, Section
 
 
@@ -39,12 +38,9 @@ class ArticleFilter(django_filters.FilterSet):
 
     def filter_words(self, queryset, name, value):
         terms = search_terms(value)
-        for term in terms:
-            by_author = Q(pk__in=Authorship.objects.filter(contributor__name__icontains=term).values("article_id"))
-            in_text = articles_matching(term)
-            queryset = queryset.filter(by_author | Q(pk__in=in_text) if in_text is not None else by_author)
         if not terms:
             return queryset
+        queryset = queryset.matching(terms)
         # Articles with the words in their title come first.
         title_match = Q()
         for term in terms:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django_prose_editor.fields import ProseEditorField
 
 from articles.sanitize import html_to_text, sanitize_html
-from articles.search import search_form
+from articles.search import articles_matching, search_form
 from issues.models import Issue, PublicationStatus, Section, StatusChange
 
 # What editors can do in the rich-text editor; whatever it produces still passes
@@ -84,6 +84,15 @@ class ArticleQuerySet(models.QuerySet):
 
     def in_print_order(self):
         return self.order_by("position", "id")
+
+    def matching(self, words):
+        """Articles with each of `words` in their text (through the search index) or in an author's name."""
+        queryset = self
+        for word in words:
+            by_author = Q(pk__in=Authorship.objects.filter(contributor__name__icontains=word).values("article_id"))
+            in_text = articles_matching(word)
+            queryset = queryset.filter(by_author | Q(pk__in=in_text) if in_text is not None else by_author)
+        return queryset
 
     def with_authors(self):
         """Prefetch the authors in byline order, each with its contributor, in one query."""

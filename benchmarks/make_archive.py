@@ -1,8 +1,10 @@
 """A large published archive for the reading-site benchmark: 400 issues, 10,000 articles, 2,000 contributors.
 
     .venv/bin/python benchmarks/make_archive.py --data-dir /tmp/archive   # keeps the folder, for a look
+    .venv/bin/python benchmarks/make_archive.py --data-dir /tmp/archive --desk-work   # and an office at work
 
-`benchmarks/reading_site.py` imports `throwaway_environment` and `make_archive` from here. The
+`benchmarks/reading_site.py` imports `throwaway_environment` and `make_archive` from here;
+`benchmarks/admin.py` adds `make_desk_work`, what waits on the editors' desk. The
 archive is written with bulk_create (no signals, no typesetting), so this module does itself
 what `Article.save()` and the workflow would do: sanitised body, `plain_text`, its search text, slug, status and
 publication time. Bodies are paragraphs, headings and tables of the demo issue, shuffled per
@@ -57,6 +59,9 @@ AFFILIATIONS = [
     "南滨市快递行业协会",
     "",
 ]
+# The apps whose permissions an office editor holds (make_desk_work): every app of the project.
+PROJECT_APPS = ["issues", "articles", "submissions", "subscriptions", "typesetting", "bundles", "desk"]
+OFFICE_EDITORS = [("yexiaozhou", "叶晓舟"), ("hanlei", "韩蕾")]
 MASTHEAD = [
     ("指导单位", "南滨市商务局"),
     ("主办单位", "南滨市电子商务服务中心"),
@@ -284,16 +289,261 @@ def make_archive(
     }
 
 
+def make_desk_work(
+    *,
+    articles: int = 30,
+    submissions: int = 200,
+    honoraria_due: int = 8,
+    subscribers: int = 40,
+    pending: int = 8,
+    seed: int = 2020,
+) -> dict:
+    """What an office has on its desks beside the archive, added to it; counts and seconds.
+
+    Three staff accounts: two office editors (staff, in the group 编辑部 with every permission of
+    the project's apps, not superusers) and a superuser. The next issue in production (draft, with
+    its masthead and a screen PDF built earlier) holding `articles` articles, most of them ready.
+    `submissions` manuscripts sent in over the last half-year in every status, two thirds of those
+    under way assigned to one editor or the other, the accepted ones linked to their articles and
+    the last `honoraria_due` of them with their honorarium still unpaid. `subscribers` readers, `pending` of whose subscriptions
+    wait for approval, the others approved, and their downloads of the last 40 issues.
+    """
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.auth.models import Group, Permission, User
+    from django.db import transaction
+    from django.utils import timezone
+    from django.utils.text import slugify
+
+    from articles.models import Article, Authorship, Contributor, SearchText
+    from articles.sanitize import html_to_text, sanitize_html
+    from articles.submissions.models import Manuscript, Submission, SubmissionEvent
+    from issues.models import ContentVersion, Issue, IssuePDF, MastheadLine, Section
+    from issues.subscriptions.models import Download, Subscriber, Subscription
+
+    started = time.perf_counter()
+    rng = random.Random(seed)
+    blocks = demo_blocks()
+    now = timezone.now()
+    today = timezone.localdate()
+    with transaction.atomic():
+        office = Group.objects.create(name="编辑部")
+        office.permissions.set(Permission.objects.filter(content_type__app_label__in=PROJECT_APPS))
+        editors = []
+        for username, name in OFFICE_EDITORS:
+            editor = User.objects.create_user(username=username, first_name=name, is_staff=True)
+            editor.groups.add(office)
+            editors.append(editor)
+        User.objects.create_superuser(username="admin", email="admin@example.cn")
+
+        last = Issue.objects.order_by("-total_number").first()
+        year, number = (last.year, last.number + 1) if last.number < ISSUES_PER_YEAR else (last.year + 1, 1)
+        issue = Issue.objects.create(
+            year=year,
+            number=number,
+            total_number=last.total_number + 1,
+            publication_date=datetime.date(year, number * 3, 28),
+            title=f"{rng.choice(TOPICS)}专题",
+            print_run=1000,
+            status=Issue.Status.DRAFT,
+        )
+        lines = [
+            ("出版日期", f"{year}年{number * 3}月28日 {year}年第{number}期（总第{issue.total_number}期）"),
+            *MASTHEAD,
+        ]
+        MastheadLine.objects.bulk_create(
+            MastheadLine(issue=issue, position=n, label=label, value=value) for n, (label, value) in enumerate(lines, 1)
+        )
+        IssuePDF.objects.create(
+            issue=issue,
+            variant=IssuePDF.Variant.SCREEN,
+            status=IssuePDF.Status.DONE,
+            file_name=f"issues/{issue.key}-screen.pdf",
+            page_count=70,
+            size_bytes=3_200_000,
+            build_seconds=41.0,
+            built_at=now - datetime.timedelta(days=1),
+        )
+
+        # The archive's sections in print order, the longest one taking what does not fit.
+        sections = [
+            Section.objects.get(name=sub, parent__name=name) if sub else Section.objects.get(name=name, parent=None)
+            for name, sub, count in SECTIONS
+            for _ in range(count)
+        ]
+        sections += [sections[-1]] * (articles - len(sections))
+        contributor_ids = list(Contributor.objects.values_list("pk", flat=True))
+        rows, authorships, page = [], [], 3
+        for position, section in enumerate(sections[:articles], start=1):
+            title = rng.choice(TITLE_FORMS).format(year=year, place=rng.choice(PLACES), topic=rng.choice(TOPICS))
+            body = sanitize_html(article_body(rng, blocks))
+            pages = max(1, len(body) // 2500)
+            rows.append(
+                Article(
+                    issue=issue,
+                    section=section,
+                    position=position,
+                    title=title,
+                    subtitle=rng.choice(SUBTITLES),
+                    body=body,
+                    plain_text=html_to_text(body),
+                    first_page=page,
+                    last_page=page + pages - 1,
+                    status=Article.Status.READY if position <= articles * 4 // 5 else Article.Status.DRAFT,
+                    slug=slugify(title, allow_unicode=True)[:100] or "article",
+                )
+            )
+            page += pages
+        rows = Article.objects.bulk_create(rows)  # SQLite and PostgreSQL return the primary keys
+        for article in rows:
+            authors = rng.sample(contributor_ids, rng.choice((1, 1, 2, 3)))
+            authorships += [
+                Authorship(article=article, contributor_id=pk, position=n) for n, pk in enumerate(authors, 1)
+            ]
+        Authorship.objects.bulk_create(authorships)
+        SearchText.objects.bulk_create(SearchText(article=article, text=article.searchable_text()) for article in rows)
+
+        # Oldest first: the decided pieces, then those under review, the newest just received.
+        Status = Submission.Status
+        shares = [
+            (Status.ACCEPTED, 20), (Status.REJECTED, 20), (Status.WITHDRAWN, 5),
+            (Status.REVISION_REQUESTED, 10), (Status.UNDER_REVIEW, 25), (Status.RECEIVED, 20),
+        ]  # fmt: skip
+        statuses = [status for status, share in shares for _ in range(share)]
+        accepted_count = sum(statuses[i * len(statuses) // submissions] == Status.ACCEPTED for i in range(submissions))
+        # The accepted pieces became articles: first this issue's, then those of the last archive issues.
+        accepted_articles = iter(
+            [*rows, *Article.objects.filter(issue__total_number__lt=issue.total_number).order_by("-issue", "-position")]
+        )
+        paragraphs = [html_to_text(block) for block in blocks]
+        submission_rows, manuscript_rows, event_rows = [], [], []
+        accepted_seen = 0
+        for index in range(submissions):
+            status = statuses[index * len(statuses) // submissions]
+            submitted_at = now - datetime.timedelta(days=180 * (submissions - index) / submissions, minutes=index)
+            editor = None
+            if status != Status.RECEIVED or rng.random() < 0.3:
+                editor = rng.choice([*editors, *editors, None])
+            accepted = status == Status.ACCEPTED
+            accepted_seen += accepted
+            author = rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, 2))
+            submission_rows.append(
+                Submission(
+                    tracking_number=f"{submitted_at:%Y%m%d}-{index:06X}",
+                    token=f"{rng.getrandbits(192):048x}",
+                    title=rng.choice(TITLE_FORMS).format(year=year, place=rng.choice(PLACES), topic=rng.choice(TOPICS)),
+                    author_name=author,
+                    affiliation=rng.choice(AFFILIATIONS) or "南滨市个体工商户协会",
+                    postal_address="南滨市滨江区长堤路1号",
+                    phone="0591-8888 0000",
+                    email=f"author{index}@example.cn",
+                    abstract=rng.choice(paragraphs)[:300],
+                    status=status,
+                    submitted_at=submitted_at,
+                    submitter_ip=f"198.51.100.{index % 250 + 1}",
+                    assigned_editor=editor,
+                    article=next(accepted_articles) if accepted else None,
+                    honorarium_amount=rng.choice((300, 500, 800, 1200)) if accepted else None,
+                    # Paid some weeks after acceptance, except for the last ones accepted.
+                    honorarium_paid_on=(submitted_at + datetime.timedelta(days=40)).date()
+                    if accepted and accepted_seen <= accepted_count - honoraria_due
+                    else None,
+                )
+            )
+        submission_rows = Submission.objects.bulk_create(submission_rows)
+        for submission in submission_rows:
+            versions = 2 if submission.status in (Status.UNDER_REVIEW, Status.ACCEPTED) and rng.random() < 0.3 else 1
+            for version in range(versions):
+                text = "\n".join(rng.sample(paragraphs, 6))
+                manuscript_rows.append(
+                    Manuscript(
+                        submission=submission,
+                        file=f"manuscripts/{submission.submitted_at:%Y/%m}/{rng.getrandbits(128):032x}.docx",
+                        original_name=f"{submission.title}{'（修改稿）' if version else ''}.docx",
+                        char_count=len(text),
+                        text=text,
+                        uploaded_at=submission.submitted_at + datetime.timedelta(days=10 * version),
+                    )
+                )
+            event_rows.append(SubmissionEvent(submission=submission, to_status=Status.RECEIVED))
+            if submission.status != Status.RECEIVED:
+                event_rows.append(
+                    SubmissionEvent(
+                        submission=submission,
+                        from_status=Status.RECEIVED,
+                        to_status=submission.status,
+                        changed_by=None if submission.status == Status.WITHDRAWN else submission.assigned_editor,
+                        changed_at=submission.submitted_at + datetime.timedelta(days=7),
+                    )
+                )
+        Manuscript.objects.bulk_create(manuscript_rows)
+        SubmissionEvent.objects.bulk_create(event_rows)
+
+        password = make_password(None)  # unusable, and no hashing cost
+        users = User.objects.bulk_create(
+            User(username=f"reader{n}@example.cn", email=f"reader{n}@example.cn", password=password)
+            for n in range(subscribers)
+        )
+        readers = Subscriber.objects.bulk_create(
+            Subscriber(
+                user=user,
+                name=rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, 2)),
+                organisation=rng.choice(AFFILIATIONS),
+                email_confirmed_at=now - datetime.timedelta(days=n + 1),
+                registered_at=now - datetime.timedelta(days=n + 1),
+            )
+            for n, user in enumerate(users)
+        )
+        Subscription.objects.bulk_create(
+            Subscription(
+                subscriber=reader,
+                status=Subscription.Status.PENDING if n < pending else Subscription.Status.APPROVED,
+                starts_on=today - datetime.timedelta(days=0 if n < pending else 100),
+                ends_on=today + datetime.timedelta(days=365 if n < pending else 265),
+                requested_at=now - datetime.timedelta(hours=n + 1),
+                decided_by=None if n < pending else editors[n % len(editors)],
+                decided_at=None if n < pending else now - datetime.timedelta(days=100),
+            )
+            for n, reader in enumerate(readers)
+        )
+        recent = list(Issue.objects.published().order_by("-total_number").values_list("pk", flat=True)[:40])
+        approved = [reader.user_id for reader in readers[pending:]]
+        downloads = Download.objects.bulk_create(
+            Download(
+                issue_id=rng.choice(recent),
+                user_id=rng.choice(approved),
+                ip=f"203.0.113.{rng.randint(1, 254)}",
+                downloaded_at=now - datetime.timedelta(minutes=rng.randint(1, 100 * 24 * 60)),
+            )
+            for _ in range(50 * len(approved))
+        )
+        ContentVersion.bump()
+
+    return {
+        "issue_in_production": issue.pk,
+        "issue_articles": issue.articles.count(),
+        "submissions": Submission.objects.count(),
+        "assigned_to_first_editor": Submission.objects.filter(assigned_editor=editors[0]).count(),
+        "honoraria_due": Submission.objects.awaiting_payment().count(),
+        "pending_subscriptions": Subscription.objects.filter(status=Subscription.Status.PENDING).count(),
+        "downloads": len(downloads),
+        "seconds": time.perf_counter() - started,
+    }
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data-dir", type=Path, required=True, help="new or empty folder to write the archive into")
+    parser.add_argument("--desk-work", action="store_true", help="add the office's work in progress (make_desk_work)")
     options = parser.parse_args()
     options.data_dir.mkdir(parents=True, exist_ok=True)
     if any(options.data_dir.iterdir()):
         parser.error(f"{options.data_dir} is not empty")
     setup_django(options.data_dir.resolve())
-    for key, value in make_archive().items():
-        print(f"{key:20} {value:.2f}" if isinstance(value, float) else f"{key:20} {value}")
+    figures = make_archive()
+    if options.desk_work:
+        figures |= {f"desk_{key}": value for key, value in make_desk_work().items()}
+    for key, value in figures.items():
+        print(f"{key:28} {value:.2f}" if isinstance(value, float) else f"{key:28} {value}")
 
 
 if __name__ == "__main__":

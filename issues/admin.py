@@ -47,6 +47,15 @@ class SectionAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class SectionListFilter(admin.RelatedOnlyFieldListFilter):
+    """Filter by the sections the rows use, named "上级 › 子栏目" with one query, not one per sub-section."""
+
+    def field_choices(self, field, request, model_admin):
+        used = model_admin.get_queryset(request).distinct().values_list(f"{self.field_path}__pk", flat=True)
+        sections = Section.objects.filter(pk__in=used).select_related("parent")
+        return [(section.pk, section.full_name) for section in sections]
+
+
 class ReadOnlyInline(admin.TabularInline):
     """Rows shown for the record (history, uploaded files): nobody adds, edits or deletes them here."""
 
