@@ -78,6 +78,9 @@ class StatusChangeInline(ReadOnlyInline):
     fields = ["changed_at", "from_status", "to_status", "changed_by", "comment"]
     verbose_name_plural = _("状态变更记录")
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("changed_by")
+
 
 def transition_action(service, *, object_name: str, description):
     """An admin action running the named transition `service` on each selected row as `object_name=row`.

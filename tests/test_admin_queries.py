@@ -48,9 +48,11 @@ def queries_of(client, url):
     return len(captured)
 
 
+# Every admin page's bound includes the sidebar's three counts of waiting work (issues/desk/sites.py).
 def assert_flat(client, url, add_rows, *, few, more, bound):
     """`add_rows(range)` adds rows numbered by the range; the page's queries stay the same from `few` to `more`."""
     add_rows(range(few))
+    queries_of(client, url)  # the first request after logging in also updates the session
     with_few = queries_of(client, url)
     add_rows(range(few, more))
     with_more = queries_of(client, url)
@@ -135,16 +137,11 @@ def test_article_list_search_queries_do_not_grow_with_articles(editor_client):
             add_article(issue=issues[n % len(issues)], number=n, user=editor_client.user)
 
     url = reverse("admin:articles_article_changelist") + f"?q={SEARCH_WORD}"
-    assert_flat(editor_client, url, add_rows, few=3, more=12, bound=12)
+    assert_flat(editor_client, url, add_rows, few=3, more=12, bound=15)
     response = editor_client.get(url)
     assert f"{SEARCH_WORD}观察之11" in response.content.decode()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issues/desk/admin.py, being rewritten: ArticleInline's section <select> runs a query per article "
-    "(+1 for the empty form) and IssueStatusChangeInline's changed_by one per status change",
-)
 def test_issue_page_queries_do_not_grow_with_articles(editor_client):
     issue = issue_with_pdfs(total_number=26)
     for position in range(1, 8):
@@ -177,7 +174,7 @@ def test_submission_list_queries_do_not_grow_with_submissions(editor_client, dja
                 honorarium_paid_on=datetime.date(2020, 1, 1) if accepted and n % 2 else None,
             )
 
-    assert_flat(editor_client, reverse("admin:submissions_submission_changelist"), add_rows, few=3, more=12, bound=12)
+    assert_flat(editor_client, reverse("admin:submissions_submission_changelist"), add_rows, few=3, more=12, bound=15)
 
 
 def test_issue_list_queries_do_not_grow_with_issues(editor_client):
@@ -190,7 +187,7 @@ def test_issue_list_queries_do_not_grow_with_issues(editor_client):
                 add_article(issue=issue, number=10 * n + position, user=editor_client.user)
             Download.objects.create(issue=issue, user=reader.user, downloaded_at=timezone.now())
 
-    assert_flat(editor_client, reverse("admin:issues_issue_changelist"), add_rows, few=2, more=6, bound=12)
+    assert_flat(editor_client, reverse("admin:issues_issue_changelist"), add_rows, few=2, more=6, bound=15)
 
 
 def test_subscription_list_queries_do_not_grow_with_requests(editor_client):
@@ -201,5 +198,5 @@ def test_subscription_list_queries_do_not_grow_with_requests(editor_client):
             make_subscription(subscriber=subscriber, status=status)
 
     assert_flat(
-        editor_client, reverse("admin:subscriptions_subscription_changelist"), add_rows, few=2, more=6, bound=12
+        editor_client, reverse("admin:subscriptions_subscription_changelist"), add_rows, few=2, more=6, bound=15
     )

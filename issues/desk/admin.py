@@ -9,7 +9,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max, OuterRef, Subquery
-from django.db.models.functions import Length
+from django.db.models.functions import Coalesce, Length
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
@@ -117,15 +117,13 @@ class ArticleInline(admin.TabularInline):
             .annotate(characters=Length("plain_text"))
         )
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "section":
-            kwargs["queryset"] = Section.objects.select_related("parent")
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
-        if db_field.name == "section":  # a plain select: sections are edited on their own page
+        if db_field.name == "section":
+            # A plain select (sections are edited on their own page) whose options are read once
+            # for all rows: a ModelChoiceField would query them again for every article.
             field.widget = getattr(field.widget, "widget", field.widget)
+            field.choices = [("", "---------"), *((s.pk, str(s)) for s in Section.objects.select_related("parent"))]
         return field
 
 
@@ -179,11 +177,17 @@ class IssueAdmin(admin.ModelAdmin):
         js = ["desk/reorder.js"]
 
     def get_queryset(self, request):
+        # Counts as subqueries: a join of the articles would make every count of the list (and its
+        # date hierarchy) read all of them.
         downloads = Download.objects.filter(issue=OuterRef("pk")).order_by().values("issue").annotate(n=Count("id"))
+        articles = Article.objects.filter(issue=OuterRef("pk")).order_by().values("issue").annotate(n=Count("id"))
         return (
             super()
             .get_queryset(request)
-            .annotate(article_count=Count("articles"), download_count=Subquery(downloads.values("n")))
+            .annotate(
+                article_count=Coalesce(Subquery(articles.values("n")), 0),
+                download_count=Subquery(downloads.values("n")),
+            )
             .order_by("-year", "-number")
         )
 
