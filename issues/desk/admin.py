@@ -21,7 +21,9 @@ from issues.admin import StatusChangeInline, transition_action
 from issues.models import Issue, IssuePDF, IssueStatusChange, MastheadLine, Section
 from issues.subscriptions.models import Download
 from issues.subscriptions.tasks import issue_notices_enqueue
+from issues.typesetting import flatplan
 from issues.typesetting.tasks import issue_pdfs_enqueue
+from issues.typesetting.thumbnails import page_image_path
 
 
 class IssueStatusChangeInline(StatusChangeInline):
@@ -67,12 +69,12 @@ class IssueAdmin(admin.ModelAdmin):
     list_filter = ["status", "year"]
     search_fields = ["title", "=year", "=total_number"]
     date_hierarchy = "publication_date"
-    readonly_fields = ["status", "published_at", "cover_preview", "table_of_contents", "pdf_builds"]
+    readonly_fields = ["status", "published_at", "cover_preview", "table_of_contents", "pdf_panel"]
     fieldsets = [
         (None, {"fields": [("year", "number", "total_number"), "publication_date", "title", "print_run"]}),
         (_("封面"), {"fields": ["cover", "cover_preview"]}),
         (_("状态"), {"fields": ["status", "published_at"]}),
-        (_("PDF"), {"fields": ["pdf_builds"]}),
+        (_("PDF"), {"fields": ["pdf_panel"]}),
         (_("本期顺序"), {"fields": ["table_of_contents"]}),
     ]
     inlines = [MastheadLineInline, ArticleInline, IssueStatusChangeInline]
@@ -142,14 +144,13 @@ class IssueAdmin(admin.ModelAdmin):
         return render_to_string("admin/desk/table_of_contents.html", {"issue": issue, "articles": articles})
 
     @admin.display(description=_("排版结果"))
-    def pdf_builds(self, issue):
+    def pdf_panel(self, issue):
+        """How each PDF build went, whether it is out of date, and the pages of the last one."""
         if issue.pk is None:
             return "—"
-        IssuePDF.objects.filter(issue=issue).abandon_dead_builds()  # not "生成中" forever after a kill -9
-        records = IssuePDF.objects.filter(issue=issue).order_by("-variant")
-        return render_to_string("admin/desk/pdf_builds.html", {"records": records})
+        return render_to_string("admin/desk/pdf_panel.html", {"panel": flatplan.pdf_panel(issue)})
 
-    # Views of its own: queue a build, download a built PDF
+    # Views of its own: queue a build, download a built PDF, show its pages
 
     def get_urls(self):
         return [
@@ -162,6 +163,11 @@ class IssueAdmin(admin.ModelAdmin):
                 "<int:object_id>/pdf/<str:variant>/",
                 self.admin_site.admin_view(self.pdf_view),
                 name="issues_issue_pdf",
+            ),
+            path(
+                "<int:object_id>/pages/<int:number>/",
+                self.admin_site.admin_view(self.page_image_view),
+                name="issues_issue_page_image",
             ),
             *super().get_urls(),
         ]
@@ -191,6 +197,19 @@ class IssueAdmin(admin.ModelAdmin):
         return FileResponse(
             record.path.open("rb"), content_type="application/pdf", filename=f"{issue.key}-{variant}.pdf"
         )
+
+    def page_image_view(self, request, object_id, number):
+        """A page of the last screen build, as a small image; confidential like the PDF itself."""
+        issue = self._issue_or_404(request, object_id)
+        if not self.has_view_permission(request, issue):
+            raise PermissionDenied
+        record = issue.pdfs.filter(variant=IssuePDF.Variant.SCREEN).first()
+        image = page_image_path(record, number) if record else None
+        if image is None:
+            raise Http404
+        response = FileResponse(image.open("rb"), content_type="image/webp")
+        response["Cache-Control"] = "private, max-age=86400"  # the panel's URL changes with each build
+        return response
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
