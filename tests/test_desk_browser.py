@@ -139,7 +139,7 @@ def test_compose_check_and_publish_the_next_issue_in_under_30_interactions(edito
     editor.click(page.locator("input[name=_continue]"))
     editor.click(page.get_by_role("link", name="返回2017年第2期（总第27期）"))
     expect(page.locator("#pdf-panel")).to_contain_text("过期")
-    editor.click(page.locator("#pdf-panel").get_by_role("button", name="重新生成"))
+    editor.click(page.locator("#pdf-panel").get_by_role("button", name="重新生成 PDF"))
     expect(page.locator("#pdf-panel")).not_to_contain_text("过期")
 
     # Publish with the button, after reading what will happen.
@@ -157,7 +157,7 @@ def test_compose_check_and_publish_the_next_issue_in_under_30_interactions(edito
 
 def check_pdf_panel(page, *, issue, record):
     panel = page.locator("#pdf-panel")
-    expect(panel.locator("img.desk-page")).to_have_count(record.page_count)
+    expect(panel.locator(".desk-page img")).to_have_count(record.page_count)
     for article in issue.articles.all():
         expect(panel).to_contain_text(f"{article.title}")
         expect(panel).to_contain_text(article.page_range)

@@ -32,7 +32,9 @@ from issues.models import Issue, IssuePDF, IssueStatusChange, MastheadLine, Sect
 from issues.subscriptions.models import Download
 from issues.subscriptions.services import notice_recipients
 from issues.subscriptions.tasks import issue_notices_enqueue
+from issues.typesetting import flatplan
 from issues.typesetting.tasks import issue_pdfs_enqueue
+from issues.typesetting.thumbnails import page_image_path
 from issues.workflow import DRAFT, PUBLISHED, READY, TransitionNotAllowed
 
 
@@ -229,14 +231,13 @@ class IssueAdmin(admin.ModelAdmin):
         return render_to_string("admin/desk/cover_preview.html", {"issue": issue})
 
     @admin.display(description=_("排版结果"))
-    def pdf_builds(self, issue):
+    def pdf_panel(self, issue):
+        """How each PDF build went, whether it is out of date, and the pages of the last one."""
         if issue.pk is None:
             return "—"
-        IssuePDF.objects.filter(issue=issue).abandon_dead_builds()  # not "生成中" forever after a kill -9
-        records = IssuePDF.objects.filter(issue=issue).order_by("-variant")
-        return render_to_string("admin/desk/pdf_builds.html", {"records": records})
+        return render_to_string("admin/desk/pdf_panel.html", {"panel": flatplan.pdf_panel(issue)})
 
-    # Views of its own: queue a build, download a built PDF
+    # Views of its own: queue a build, download a built PDF, show its pages
 
     def get_urls(self):
         return [
@@ -259,6 +260,11 @@ class IssueAdmin(admin.ModelAdmin):
                 "<int:object_id>/pdf/<str:variant>/",
                 self.admin_site.admin_view(self.pdf_view),
                 name="issues_issue_pdf",
+            ),
+            path(
+                "<int:object_id>/pages/<int:number>/",
+                self.admin_site.admin_view(self.page_image_view),
+                name="issues_issue_page_image",
             ),
             *super().get_urls(),
         ]
@@ -314,7 +320,7 @@ class IssueAdmin(admin.ModelAdmin):
         ]
         drafts = issue.articles.filter(status=DRAFT).count()
         return {
-            "pdf_panel": self.pdf_builds(issue),
+            "pdf_panel": self.pdf_panel(issue),
             "steps": steps if may_change else [],
             "checklist": steps[0]["obstacles"] if steps else [],
             "draft_articles": drafts if may_change else 0,
@@ -370,6 +376,19 @@ class IssueAdmin(admin.ModelAdmin):
                 self.message_user(request, str(refusal), messages.ERROR)
         self.message_user(request, _("已将 %(count)d 篇文章定稿。") % {"count": done}, messages.SUCCESS)
         return redirect("admin:issues_issue_change", issue.pk)
+
+    def page_image_view(self, request, object_id, number):
+        """A page of the last screen build, as a small image; confidential like the PDF itself."""
+        issue = self._issue_or_404(request, object_id)
+        if not self.has_view_permission(request, issue):
+            raise PermissionDenied
+        record = issue.pdfs.filter(variant=IssuePDF.Variant.SCREEN).first()
+        image = page_image_path(record, number) if record else None
+        if image is None:
+            raise Http404
+        response = FileResponse(image.open("rb"), content_type="image/webp")
+        response["Cache-Control"] = "private, max-age=86400"  # the panel's URL changes with each build
+        return response
 
     def get_changeform_initial_data(self, request):
         # The numbers after the latest issue; no date: the editor sets it (the calendar's today is no guess).

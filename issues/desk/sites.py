@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from articles.submissions.models import Submission
 from issues.models import Issue
 from issues.subscriptions.models import Subscription
-from issues.typesetting.flatplan import pdf_state
+from issues.typesetting.flatplan import pdf_states
 
 DESK_ROWS = 8  # lines shown per list on the desk; each list links to all of them
 
@@ -78,6 +78,7 @@ def _issues_in_production(request):
         )
         .order_by("-total_number")[:DESK_ROWS]
     )
+    states = pdf_states(issues)
     rows = []
     for issue in issues:
         notes = [issue.get_status_display()]
@@ -87,7 +88,7 @@ def _issues_in_production(request):
             notes.append(_("%(n)d 篇文章未定稿") % {"n": issue.articles_not_ready})
         else:
             notes.append(_("%(n)d 篇文章均已定稿") % {"n": issue.article_total})
-        notes += pdf_state(issue).notes()
+        notes += _pdf_notes(states[issue.pk].values())
         rows.append(
             {
                 "text": f"{issue.issue_line} {issue.title}".strip(),
@@ -103,6 +104,19 @@ def _issues_in_production(request):
         "add_url": reverse("admin:issues_issue_add") if request.user.has_perm("issues.add_issue") else "",
         "add_text": _("新建下一期"),
     }
+
+
+def _pdf_notes(states):
+    """What the desk says of an issue's PDFs: built with so many pages, out of date, failed, or not yet built."""
+    states = list(states)
+    notes = [_("%(variant)s生成失败") % {"variant": state.label} for state in states if state.failed]
+    notes += [_("%(variant)s已过期") % {"variant": state.label} for state in states if state.stale]
+    screen = states[0] if states else None  # screen first
+    if screen and screen.page_count and not notes:
+        notes.append(_("PDF %(pages)d 页") % {"pages": screen.page_count})
+    elif not any(state.status for state in states):
+        notes.append(_("尚未生成 PDF"))
+    return notes
 
 
 def _submission_rows(queryset):

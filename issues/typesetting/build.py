@@ -1,4 +1,10 @@
-"""Building an issue's PDF: render, check, write atomically, record, and feed page numbers back."""
+"""Building an issue's PDF: render, check, write atomically, record, and feed page numbers back.
+
+The screen variant's pages are also rendered as small images for the flat plan (thumbnails.py).
+That step is a preview, not part of the product: if it fails, the error is logged, the build
+still counts as done (its PDF is good) and the flat plan shows the page numbers without images;
+building again (unchanged content) retries it. Its folder is never half-written either way.
+"""
 
 import hashlib
 import logging
@@ -17,7 +23,7 @@ from articles.models import Article
 from issues.files import write_atomically
 from issues.models import ContentVersion, Issue, IssuePDF
 from issues.processes import current_process
-from issues.typesetting import justify
+from issues.typesetting import justify, thumbnails
 from issues.typesetting.document import issue_html
 from issues.typesetting.fetcher import BASE_URL, ProjectFilesFetcher
 
@@ -50,6 +56,8 @@ def issue_build_pdf(*, issue: Issue, variant: str = IssuePDF.Variant.SCREEN, for
         if record.status != IssuePDF.Status.DONE:  # queued again, but nothing changed
             record.status, record.error = IssuePDF.Status.DONE, ""
             record.save(update_fields=["status", "error", "updated_at"])
+        if thumbnails.page_images_folder(record) is None:  # built before page images, or their step failed
+            _store_page_images(record, build_key=key, pdf=record.path.read_bytes())
         return record
 
     pid, host = current_process()  # so a build killed mid-way can be told from one still running
@@ -72,6 +80,7 @@ def issue_build_pdf(*, issue: Issue, variant: str = IssuePDF.Variant.SCREEN, for
         record.refresh_from_db()
         return record
 
+    _store_page_images(record, build_key=key, pdf=rendered.pdf)
     with transaction.atomic():
         record.status = IssuePDF.Status.DONE
         record.build_key = key
@@ -85,7 +94,19 @@ def issue_build_pdf(*, issue: Issue, variant: str = IssuePDF.Variant.SCREEN, for
         if variant == IssuePDF.Variant.SCREEN:
             _store_article_pages(issue, rendered.article_pages)
         ContentVersion.bump()  # the queryset updates above send no signals
+        if variant in thumbnails.THUMBNAIL_VARIANTS:
+            transaction.on_commit(lambda: thumbnails.remove_other_page_images(record, keep=key))
     return record
+
+
+def _store_page_images(record: IssuePDF, *, build_key: str, pdf: bytes) -> None:
+    """The page images of a good PDF; a failure is logged and leaves no files (see the module docstring)."""
+    if record.variant not in thumbnails.THUMBNAIL_VARIANTS:
+        return
+    try:
+        thumbnails.store_page_images(record, build_key=build_key, pdf=pdf)
+    except Exception:
+        logger.exception("Page images of %s (%s) failed; the PDF itself is done", record.issue, record.variant)
 
 
 def render_pdf(html: str, *, variant: str) -> RenderedIssue:
