@@ -3,8 +3,10 @@
 import datetime
 import io
 
+import docx
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from docx.oxml import OxmlElement
 from PIL import Image
 
 from articles.models import Article, Authorship, Contributor
@@ -88,3 +90,23 @@ def make_institution(*, name="南滨市图书馆", cidrs=("203.0.113.0/24",), st
     for cidr in cidrs:
         IPRange.objects.create(institution=institution, cidr=cidr)
     return institution
+
+
+def docx_with_table(rows, *, bold_first_row=False, repeat_first_row=False) -> bytes:
+    """A Word document with a paragraph and a table of `rows` (lists of cell texts), as Word saves it."""
+    document = docx.Document()
+    document.add_paragraph("下表为融资情况。")
+    word = document.add_table(rows=len(rows), cols=len(rows[0]))
+    word.style = "Table Grid"
+    for row, texts in zip(word.rows, rows):
+        for cell, text in zip(row.cells, texts):
+            cell.text = text
+    if bold_first_row:
+        for cell in word.rows[0].cells:
+            for run in cell.paragraphs[0].runs:
+                run.bold = True
+    if repeat_first_row:
+        word.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
