@@ -7,6 +7,7 @@ import docx
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
 from PIL import Image
 
 from articles.models import Article, Authorship, Contributor
@@ -92,12 +93,21 @@ def make_institution(*, name="南滨市图书馆", cidrs=("203.0.113.0/24",), st
     return institution
 
 
-def docx_with_table(rows, *, bold_first_row=False, repeat_first_row=False) -> bytes:
-    """A Word document with a paragraph and a table of `rows` (lists of cell texts), as Word saves it."""
+def docx_with_table(rows, *, bold_first_row=False, repeat_first_row=False, style="Table Grid", look=None) -> bytes:
+    """A Word document with a paragraph and a table of `rows` (lists of cell texts), as Word saves it.
+
+    `style` is the table style's name; `look`, if given, replaces Word's table look (w:tblLook) with
+    these attributes, e.g. {"firstRow": "0"}.
+    """
     document = docx.Document()
     document.add_paragraph("下表为融资情况。")
     word = document.add_table(rows=len(rows), cols=len(rows[0]))
-    word.style = "Table Grid"
+    word.style = style
+    if look is not None:
+        table_look = word._tbl.tblPr.find(qn("w:tblLook"))
+        table_look.attrib.clear()
+        for name, value in look.items():
+            table_look.set(qn(f"w:{name}"), value)
     for row, texts in zip(word.rows, rows):
         for cell, text in zip(row.cells, texts):
             cell.text = text

@@ -1,7 +1,10 @@
 """Tables get their header row, whether pasted into the editor or converted from Word, and print repeats it."""
 
+import io
 import re
+import zipfile
 
+import docx
 import pytest
 from pdfminer.high_level import extract_pages
 from pdfminer.layout import LTTextContainer
@@ -203,3 +206,138 @@ def test_a_long_word_table_repeats_its_header_on_every_page_and_never_leaves_it_
             assert any("南滨第" in text for _y, text in lines), "a page ends with the table's header alone"
     printed_rows = re.findall(r"南滨第(\d+)号", "".join(text for lines in table_pages for _y, text in lines))
     assert sorted(map(int, printed_rows)) == list(range(1, 61))
+
+
+# Word's table styles ------------------------------------------------------------------------------
+
+ORDINARY = [["地区", "金额"], ["美国", "1,234"]]
+STYLED_HEADER = "<thead><tr><th><p>地区</p></th><th><p>金额</p></th></tr></thead>"
+
+
+@pytest.mark.parametrize("style", ["Light Grid Accent 1", "Medium Shading 1 Accent 1", "Light List"])
+def test_a_word_table_style_that_sets_the_first_row_apart_gives_a_header_row(style):
+    html, _images = docx_html(docx_with_table(ORDINARY, style=style), image_folder=None)
+
+    assert STYLED_HEADER in html
+
+
+@pytest.mark.parametrize(
+    "look",
+    [
+        pytest.param({"val": "04A0"}, id="Word 2007's bits, header row on"),
+        pytest.param({"firstRow": "1", "val": "0000"}, id="the attribute wins over the bits"),
+        pytest.param({"firstRow": "true"}, id="true"),
+    ],
+)
+def test_the_tables_look_switches_the_styles_header_row_on(look):
+    html, _images = docx_html(docx_with_table(ORDINARY, style="Light Grid Accent 1", look=look), image_folder=None)
+
+    assert STYLED_HEADER in html
+
+
+@pytest.mark.parametrize(
+    ("style", "look"),
+    [
+        pytest.param("Table Grid", None, id="Table Grid sets nothing apart"),
+        pytest.param("Light Grid Accent 1", {"firstRow": "0", "val": "04A0"}, id="header row switched off"),
+        pytest.param("Light Grid Accent 1", {"val": "0400"}, id="header row off in Word 2007's bits"),
+        pytest.param("Light Grid Accent 1", {"val": "nonsense"}, id="unreadable bits"),
+        pytest.param("Light Grid Accent 1", {}, id="no look at all"),
+    ],
+)
+def test_a_word_table_whose_style_or_look_sets_nothing_apart_has_no_header_row(style, look):
+    html, _images = docx_html(docx_with_table(ORDINARY, style=style, look=look), image_folder=None)
+
+    assert "<thead>" not in html and "<th>" not in html
+
+
+def test_a_table_style_based_on_one_with_a_header_look_has_it_too():
+    data = docx_with_table(ORDINARY, style="Light Grid Accent 1")
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        styles = archive.read("word/styles.xml").decode()
+        document = archive.read("word/document.xml").decode()
+    derived = (
+        '<w:style w:type="table" w:customStyle="1" w:styleId="HouseTable"><w:name w:val="本刊表格"/>'
+        '<w:basedOn w:val="LightGrid-Accent1"/></w:style>'
+    )
+    data = rezip(
+        data,
+        {
+            "word/styles.xml": styles.replace("</w:styles>", derived + "</w:styles>"),
+            "word/document.xml": document.replace(
+                'w:tblStyle w:val="LightGrid-Accent1"', 'w:tblStyle w:val="HouseTable"'
+            ),
+        },
+    )
+
+    html, _images = docx_html(data, image_folder=None)
+
+    assert STYLED_HEADER in html
+
+
+def test_the_styles_are_found_where_the_documents_relationships_point():
+    data = docx_with_table(ORDINARY, style="Light Grid Accent 1")
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        relationships = archive.read("word/_rels/document.xml.rels").decode()
+        styles = archive.read("word/styles.xml")
+    moved = rezip(
+        data,
+        {"word/_rels/document.xml.rels": relationships.replace('Target="styles.xml"', 'Target="/custom/house.xml"')},
+        drop={"word/styles.xml"},
+        add={"custom/house.xml": styles},
+    )
+    lost = rezip(data, drop={"word/styles.xml"})
+
+    assert STYLED_HEADER in docx_html(moved, image_folder=None)[0]
+    assert "<thead>" not in docx_html(lost, image_folder=None)[0]
+
+
+def test_a_table_mammoth_reads_otherwise_than_its_look_says_is_left_alone():
+    """A deleted first row (tracked changes) is not read by mammoth: the next row is not a header."""
+    data = docx_with_table([["已删除的行", "x"], *ORDINARY], style="Light Grid Accent 1")
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        document = archive.read("word/document.xml").decode()
+    deleted = '<w:trPr><w:del w:id="1" w:author="编辑" w:date="2024-01-01T00:00:00Z"/></w:trPr>'
+    data = rezip(data, {"word/document.xml": document.replace("<w:tr>", "<w:tr>" + deleted, 1)})
+
+    html, _images = docx_html(data, image_folder=None)
+
+    assert "已删除的行" not in html and "<thead>" not in html
+
+
+def test_nested_tables_are_matched_to_their_own_looks():
+    document = docx.Document()
+    outer = document.add_table(rows=2, cols=2)
+    outer.style = "Table Grid"
+    for cell, text in zip(outer._cells, ["说明", "", "甲", "乙"]):
+        cell.text = text
+    inner = outer.cell(0, 1).add_table(rows=2, cols=1)
+    inner.style = "Light Grid Accent 1"
+    for cell, text in zip(inner._cells, ["子项", "数值"]):
+        cell.text = text
+    after = document.add_table(rows=2, cols=1)
+    after.style = "Light Grid Accent 1"
+    for cell, text in zip(after._cells, ["表头", "正文"]):
+        cell.text = text
+    out = io.BytesIO()
+    document.save(out)
+
+    html, _images = docx_html(out.getvalue(), image_folder=None)
+
+    assert html.count("<thead>") == 2
+    assert "<thead><tr><th><p>子项</p></th></tr></thead>" in html
+    assert "<thead><tr><th><p>表头</p></th></tr></thead>" in html
+    assert "<tbody><tr><td><p>说明</p></td>" in html
+
+
+def rezip(data: bytes, replace=None, *, drop=(), add=None) -> bytes:
+    """`data` with some members' contents replaced, some left out and others added."""
+    replace = replace or {}
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            if info.filename not in drop:
+                target.writestr(info.filename, replace.get(info.filename, source.read(info)))
+        for name, content in (add or {}).items():
+            target.writestr(name, content)
+    return out.getvalue()
