@@ -341,3 +341,25 @@ def rezip(data: bytes, replace=None, *, drop=(), add=None) -> bytes:
         for name, content in (add or {}).items():
             target.writestr(name, content)
     return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_wherever_a_table_starts_on_the_page_its_header_is_never_left_alone_at_the_foot():
+    rows = [HEADER] + [["跨境电商", f"南滨第{n}号科技有限公司", "跨境物流", "A轮", "100万元"] for n in range(1, 4)]
+    table, _images = docx_html(docx_with_table(rows, bold_first_row=True), image_folder=None)
+    # Two dozen short tables, each after a paragraph a little longer than the one before, so that
+    # they start at every height of the page, the foot included (without a header row one is
+    # stranded there).
+    paragraph = "融资市场继续回暖，跨境电商领域尤为活跃。"
+    body = "".join(f"<p>{paragraph * (3 + n)}</p>{table}" for n in range(24))
+    issue = make_issue(year=2020, number=1, total_number=90)
+    make_article(issue=issue, section=make_section(name="数据观察"), title="融资盘点", body=body)
+
+    record = issue_build_pdf(issue=issue, variant="screen")
+
+    headers = 0
+    for lines in page_lines(record.path):
+        for header_height in [y for y, text in lines if text == "企业名称"]:
+            headers += 1
+            assert any(y < header_height and "南滨第" in text for y, text in lines), lines
+    assert headers >= 24
