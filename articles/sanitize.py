@@ -11,6 +11,8 @@ from html import unescape
 
 import nh3
 
+from articles.tables import with_header_rows
+
 ALLOWED_TAGS = {
     "p", "br", "hr", "blockquote", "pre", "code",
     "h1", "h2", "h3", "h4", "h5", "h6",
@@ -48,10 +50,16 @@ def sanitize_html(html: str, *, rewrite_src: Callable[[str], str] | None = None)
     """`html` with everything outside the allowlist removed (scripts, event handlers, styles…).
 
     `rewrite_src`, if given, maps each image's src to a new one (None drops it); it is how
-    bundles turn relative image paths into media URLs and back.
+    bundles turn relative image paths into media URLs and back. A table's bold first row
+    becomes its header row (`articles.tables`).
     """
-    if rewrite_src is None:
-        return _cleaner.clean(html or "").strip()
+    cleaned = _cleaner.clean(html or "") if rewrite_src is None else _cleaned_rewriting_src(html, rewrite_src)
+    promoted = with_header_rows(cleaned)
+    # Cleaned once more, so that what leaves this module is always nh3's own serialisation.
+    return (cleaned if promoted == cleaned else _cleaner.clean(promoted)).strip()
+
+
+def _cleaned_rewriting_src(html: str, rewrite_src: Callable[[str], str]) -> str:
     errors = []
 
     def attribute_filter(tag, attr, value):
@@ -63,7 +71,7 @@ def sanitize_html(html: str, *, rewrite_src: Callable[[str], str] | None = None)
             errors.append(exc)
             return None
 
-    cleaned = nh3.Cleaner(**_CLEANER_OPTIONS, attribute_filter=attribute_filter).clean(html or "").strip()
+    cleaned = nh3.Cleaner(**_CLEANER_OPTIONS, attribute_filter=attribute_filter).clean(html or "")
     if errors:
         raise errors[0]
     return cleaned

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from mammoth.docx.files import InvalidFileReferenceError
 
 from articles.sanitize import sanitize_html
+from articles.tables import WordTables, WordTableStyles, with_word_header_rows
 from issues.images import web_image
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -47,6 +48,7 @@ WORD_MACRO_MAINS = {
     "application/vnd.ms-word.template.macroEnabledTemplate.main+xml",
 }
 _OFFICE_DOCUMENT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
+_STYLES = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles"
 _PREFIXES = {  # namespace -> the prefix this module matches on (transitional and strict OOXML)
     "http://schemas.openxmlformats.org/wordprocessingml/2006/main": "w",
     "http://purl.oclc.org/ooxml/wordprocessingml/main": "w",
@@ -139,13 +141,44 @@ def _converted(data: bytes, *, image_folder: str | None) -> tuple[str, dict[str,
 
     # mammoth's image converters return the HTML nodes to put in the image's place: none drops it.
     convert_image = mammoth.images.img_element(image_src) if image_folder is not None else lambda image: []
+    looks = _table_header_looks(data)
     try:
-        result = mammoth.convert_to_html(io.BytesIO(data), convert_image=convert_image)
+        result = mammoth.convert_to_html(
+            io.BytesIO(data),
+            convert_image=convert_image,
+            transform_document=lambda document: with_word_header_rows(document, looks),
+        )
     except WordError:
         raise
     except Exception as exc:  # mammoth raises zip, XML and key errors for damaged files.
         raise WordError(_("无法读取 Word 文档（%(error)s）。请在 Word 中重新保存为 .docx 后再上传。") % {"error": exc})
     return sanitize_html(result.value), images
+
+
+def _table_header_looks(data: bytes) -> list[tuple[bool, str]]:
+    """Each table's header look as Word shows it from the table's style (see `articles.tables`)."""
+    styles, tables = WordTableStyles(), WordTables()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        main = _main_part(archive)
+        if styles_part := _styles_part(archive, main.filename):
+            _feed(_parser(start=styles.start, end=styles.end), _bounded_chunks(archive, styles_part))
+        _feed(_parser(start=tables.start, end=tables.end, characters=tables.characters), _bounded_chunks(archive, main))
+    return tables.header_looks(styles)
+
+
+def _styles_part(archive: zipfile.ZipFile, main: str) -> str | None:
+    """The styles part of the main document, found as mammoth finds it."""
+    folder, name = posixpath.split(main)
+    names = set(archive.namelist())
+    relationships = posixpath.join(folder, "_rels", f"{name}.rels")
+    if relationships in names:
+        for _tag, attributes in _elements(_bounded_chunks(archive, relationships), "rel:Relationship"):
+            if attributes["Type"] == _STYLES:
+                target = attributes["Target"]
+                target = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
+                if target in names:
+                    return target
+    return "word/styles.xml" if "word/styles.xml" in names else None
 
 
 # Checking the package

@@ -3,8 +3,11 @@
 import datetime
 import io
 
+import docx
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
 from PIL import Image
 
 from articles.models import Article, Authorship, Contributor
@@ -103,3 +106,32 @@ def make_submission(*, title="县域电商调查", status=Submission.Status.RECE
         "email": "wangyi@example.cn",
     }
     return Submission.objects.create(title=title, status=status, **(defaults | fields))
+
+
+def docx_with_table(rows, *, bold_first_row=False, repeat_first_row=False, style="Table Grid", look=None) -> bytes:
+    """A Word document with a paragraph and a table of `rows` (lists of cell texts), as Word saves it.
+
+    `style` is the table style's name; `look`, if given, replaces Word's table look (w:tblLook) with
+    these attributes, e.g. {"firstRow": "0"}.
+    """
+    document = docx.Document()
+    document.add_paragraph("下表为融资情况。")
+    word = document.add_table(rows=len(rows), cols=len(rows[0]))
+    word.style = style
+    if look is not None:
+        table_look = word._tbl.tblPr.find(qn("w:tblLook"))
+        table_look.attrib.clear()
+        for name, value in look.items():
+            table_look.set(qn(f"w:{name}"), value)
+    for row, texts in zip(word.rows, rows):
+        for cell, text in zip(row.cells, texts):
+            cell.text = text
+    if bold_first_row:
+        for cell in word.rows[0].cells:
+            for run in cell.paragraphs[0].runs:
+                run.bold = True
+    if repeat_first_row:
+        word.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()

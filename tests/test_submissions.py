@@ -10,6 +10,7 @@ import pytest
 from django.core import mail
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -87,6 +88,32 @@ def test_form_shows_the_call_for_papers_and_the_limit(client):
     periodical.save()
     html = client.get("/submit/").content.decode()
     assert "欢迎各界投稿。" in html and "不超过 5000 字" in html and 'enctype="multipart/form-data"' in html
+
+
+def test_form_page_gives_its_own_address_and_keeps_the_e_mail_address_below_the_form(client, settings):
+    settings.SITE_URL = "https://bulletin.example.cn"
+    periodical = Periodical.load()
+    periodical.call_for_papers = "欢迎各界投稿。"
+    periodical.contact_email = "editor@example.cn"
+    periodical.save()
+
+    html = client.get("/submit/").content.decode()
+
+    main = html[html.index("<main") : html.index("</main>")]
+    address = '<a href="https://bulletin.example.cn/submit/">https://bulletin.example.cn/submit/</a>'
+    assert main.index("在线投稿地址") < main.index(address) < main.index("<form")
+    assert main.index("</form>") < main.index("editor@example.cn")
+    assert "不必另发邮件" in main[main.index("</form>") :]
+
+
+def test_the_demo_call_for_papers_asks_for_the_online_form_not_an_e_mail(client):
+    call_command("load_demo", stdout=io.StringIO())
+
+    html = client.get("/submit/").content.decode()
+
+    form_at = html.index('<form class="site-form"')
+    assert "在线投稿页面" in html[:form_at] and "Word文档" in html[:form_at]
+    assert "nbds@example.cn" not in html[:form_at] and "电子邮件" not in html[:form_at]
 
 
 def test_a_good_submission_is_stored_privately_receipted_and_confirmed(

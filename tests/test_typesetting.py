@@ -96,6 +96,12 @@ def test_cover_masthead_contents_and_call_for_papers_in_order(demo):
     assert "征稿启事" in flat(demo.page_texts[-1]) and "6000" in demo.page_texts[-1]
 
 
+def test_the_call_for_papers_sends_authors_to_the_online_form_by_its_address(demo, settings):
+    last_page = flat(demo.page_texts[-1])
+    assert "在线投稿：" + settings.SITE_URL.rstrip("/") + "/submit/" in last_page
+    assert "电子邮件" not in last_page and "nbds@example.cn" not in last_page
+
+
 def test_contents_page_numbers_are_where_the_titles_are(demo):
     contents = demo.page_texts[2]
     listed = [article for article in demo.articles if article.in_toc]

@@ -183,6 +183,20 @@ def test_an_edited_issue_is_rebuilt_and_an_unchanged_one_is_not():
     assert "改过的标题" in pdf_text(second)
 
 
+def test_the_call_for_papers_prints_the_address_of_the_online_form_from_the_settings(settings):
+    settings.SITE_URL = "https://bulletin.example.cn/"
+    periodical = Periodical.load()
+    periodical.call_for_papers = "欢迎各界投稿。"
+    periodical.save()
+
+    record = issue_build_pdf(issue=small_issue(), variant="screen")
+
+    last_page = PdfReader(record.path).pages[-1]
+    assert "在线投稿：https://bulletin.example.cn/submit/" in last_page.extract_text().replace(" ", "")
+    links = [annotation.get_object()["/A"].get("/URI") for annotation in last_page.get("/Annots", [])]
+    assert "https://bulletin.example.cn/submit/" in links
+
+
 def test_page_size_comes_from_the_periodical():
     periodical = Periodical.load()
     periodical.page_size = "185mm 260mm"

@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -34,7 +36,13 @@ def submit(request):
                 fields=fields, file_name=upload.name, data=upload.content, inspected=upload.inspected, ip=ip
             )
             return redirect(submission.get_status_url() + "?new=1")
-    return render(request, "submissions/submit.html", {"form": form, "periodical": periodical}, status=status)
+    context = {
+        "form": form,
+        "periodical": periodical,
+        # The same address the printed call for papers gives, whichever host name this request came by.
+        "submission_form_url": settings.SITE_URL.rstrip("/") + reverse("submissions:submit"),
+    }
+    return render(request, "submissions/submit.html", context, status=status)
 
 
 def status(request, token):

@@ -3,7 +3,9 @@
 import re
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 from articles.models import Article
 from issues.models import Issue, Periodical, Section
@@ -62,6 +64,8 @@ def issue_html(issue: Issue, *, variant: str) -> str:
         "cover_headlines": _cover_headlines(printed),
         "variant": variant,
         "print_profile_url": PRINT_PROFILE_PATH,
+        # The call for papers sends authors to the online form, by the address they can type in.
+        "submission_form_url": settings.SITE_URL.rstrip("/") + reverse("submissions:submit"),
     }
     return render_to_string("typesetting/issue.html", context)
 
