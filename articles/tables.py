@@ -10,7 +10,9 @@ Word marks a header row in three ways, and none survives as HTML unless converte
 - a first row set in bold by hand, which is also what a header looks like pasted from Word
   into the editor: `with_header_rows`, run by `sanitize_html` on every body, makes such a
   row the header when all of this holds:
-  - the table has no <thead> and no <th> yet (an explicit header is never second-guessed);
+  - the table has no <thead> and no <th> yet (an explicit header is never second-guessed; a
+    first row of <th> only, as the editor's 设为表头行 writes it inside <tbody>, is moved into
+    a <thead>);
   - it has a row after the first (a header needs a body to repeat over);
   - every cell of the first row that holds text is bold throughout (<strong>/<b>), and at
     least one does — empty corner cells are common in headers;
@@ -98,10 +100,15 @@ def _rows(table: _Element) -> list[_Element]:
 
 def _promote_first_row(table: _Element) -> bool:
     rows = _rows(table)
-    if len(rows) < 2 or table.elements("thead") or any(row.elements("th") for row in rows):
+    if len(rows) < 2 or table.elements("thead") or rows[0].parent.tag == "tfoot":
         return False
     first = rows[0]
-    if first.parent.tag == "tfoot" or any(_spans_down(cell) for cell in first.elements("td")):
+    if first.elements("th") and not first.elements("td"):
+        # A header row made in the editor: Tiptap writes every row into <tbody>, and print
+        # repeats only a <thead>.
+        _move_into_thead(table, first)
+        return True
+    if any(row.elements("th") for row in rows) or any(_spans_down(cell) for cell in first.elements("td")):
         return False
     looks = [_bold_look(cell) for cell in first.elements("td")]
     if None in looks or True not in looks:  # some cell has ordinary text, or none has any
@@ -110,6 +117,11 @@ def _promote_first_row(table: _Element) -> bool:
         return False  # bold throughout
     for cell in first.elements("td"):
         cell.tag = "th"
+    _move_into_thead(table, first)
+    return True
+
+
+def _move_into_thead(table: _Element, first: _Element) -> None:
     first.parent.children.remove(first)
     thead = _Element("thead", [], table)
     thead.children.append(first)
@@ -123,7 +135,6 @@ def _promote_first_row(table: _Element) -> bool:
         len(table.children),
     )
     table.children.insert(position, thead)
-    return True
 
 
 def _spans_down(cell: _Element) -> bool:

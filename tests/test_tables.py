@@ -363,3 +363,12 @@ def test_wherever_a_table_starts_on_the_page_its_header_is_never_left_alone_at_t
             headers += 1
             assert any(y < header_height and "南滨第" in text for y, text in lines), lines
     assert headers >= 24
+
+
+def test_a_header_row_made_in_the_editor_moves_into_thead_so_print_repeats_it():
+    # Tiptap writes the header row toggled in the editor as <th> cells inside <tbody>.
+    html = "<table><tbody><tr><th><p>地区</p></th><th><p>金额</p></th></tr><tr><td><p>美国</p></td><td><p>3</p></td></tr></tbody></table>"
+    cleaned = sanitize_html(html)
+    assert cleaned.startswith("<table><thead><tr><th>")
+    assert "<tbody><tr><td><p>美国" in cleaned
+    assert sanitize_html(cleaned) == cleaned  # stable when saved again
