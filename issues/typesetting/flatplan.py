@@ -141,7 +141,9 @@ def pdf_panel(issue: Issue) -> PdfPanel:
     """The PDF panel of `issue`: its builds, exactly whether they are stale, and the last screen build's pages."""
     states = pdf_state(issue, exact=True)  # one issue: worth the certainty
     screen = states[IssuePDF.Variant.SCREEN].record
-    articles = list(issue.articles.in_print_order().only("pk", "title", "position", "first_page", "last_page"))
+    articles = list(
+        issue.articles.in_print_order().only("pk", "issue_id", "title", "position", "first_page", "last_page")
+    )
     page_count = screen.page_count if screen and screen.is_downloadable else 0
     images = thumbnails.page_images_folder(screen) if page_count else None
     pages = [FlatPage(number, has_image=images is not None) for number in range(1, (page_count or 0) + 1)]
