@@ -127,7 +127,7 @@ def test_compose_check_and_publish_the_next_issue_in_under_30_interactions(edito
     expect(page.locator(".messagelist .success")).to_contain_text("已定稿")
 
     # Typeset; the panel shows the pages and each article's range.
-    editor.click(page.get_by_role("button", name="生成 PDF"))
+    editor.click(page.locator("#pdf-panel").get_by_role("button", name="生成 PDF"))
     expect(page.locator(".messagelist .success")).to_be_visible()
     screen = IssuePDF.objects.get(issue=issue, variant=IssuePDF.Variant.SCREEN)
     assert screen.status == IssuePDF.Status.DONE, screen.error
