@@ -60,6 +60,10 @@ class ArticleAdmin(admin.ModelAdmin):
     list_filter = ["status", "issue", ("section", SectionListFilter), "in_toc"]
     search_fields = ["title"]  # shows the search box; get_search_results searches the index
     list_select_related = ["issue", "section__parent"]
+    # Newest first, along the primary key: a search matching thousands of articles then stops at
+    # the first page instead of sorting them all by issue and position.
+    ordering = ["-id"]
+    list_per_page = 50
     readonly_fields = ["status", "first_page", "last_page"]
     fieldsets = [
         (None, {"fields": ["title", "subtitle", "byline", "source"]}),
