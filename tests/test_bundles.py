@@ -16,7 +16,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from articles.models import Article, Contributor
-from issues.models import Issue, Section
+from issues.models import Issue, MastheadLine, Section
 from tests.factories import image_bytes, make_article, make_contributor, make_issue, make_section
 
 pytestmark = pytest.mark.django_db
@@ -802,3 +802,33 @@ def test_failed_export_leaves_no_partial_destination(tmp_path, dest_name):
 
     assert message.startswith(f"{image}：媒体文件缺失或无法读取："), message
     assert list(exports.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("options", "printed"),
+    [
+        ((), ["2017年5月31日 2017年第3期（总第28期）", "1200 册"]),  # a draft: generated from the issue
+        (("--publish",), ["2017年5月出版", "1000 册"]),  # published on import: as printed
+    ],
+)
+def test_imported_date_and_print_run_lines_are_marked_and_generated_for_a_draft(tmp_path, options, printed):
+    masthead = [
+        {"label": "出版日期", "value": "2017年5月出版"},
+        {"label": "主编", "value": "林知远"},
+        {"label": "印数", "value": "1000 册"},
+    ]
+    articles = [{"section": "卷首语", "title": "卷首", "body": "articles/01.md"}]
+    bundle = write_bundle(
+        root=tmp_path / "bundle",
+        files={
+            "issue.toml": manifest(print_run=1200, masthead=masthead, articles=articles),
+            "articles/01.md": "卷首语。\n",
+        },
+    )
+    import_issue(bundle, *options)
+    lines = list(Issue.objects.get().masthead_lines.values_list("label", "value", "kind"))
+    assert lines == [
+        ("出版日期", printed[0], MastheadLine.Kind.PUBLICATION),
+        ("主编", "林知远", MastheadLine.Kind.STANDING),
+        ("印数", printed[1], MastheadLine.Kind.PRINT_RUN),
+    ]

@@ -240,14 +240,16 @@ def write_bundle(bundle: ParsedBundle, *, replace: bool = False, publish: bool =
         issue.save()
         if issue.cover_thumbnail:
             written.append((default_storage, issue.cover_thumbnail.name))
-        # The bundle's lines are kept as written (a published issue's masthead is what was printed);
-        # the date and print-run lines are marked, so the next issue generates its own.
+        # The date and print-run lines are marked, so the next issue generates its own. A bundle
+        # published on import keeps them as written (what was printed); a draft's are generated.
         MastheadLine.objects.bulk_create(
             MastheadLine(
                 issue=issue, position=position, label=label, value=value, kind=MastheadLine.kind_for_label(label)
             )
             for position, (label, value) in enumerate(bundle.masthead, start=1)
         )
+        if not publish:
+            issue.refresh_masthead()
         _create_articles(issue, bundle.articles)
         if publish:
             issue = issue_mark_ready(issue=issue, comment=_("导入时定稿"))
