@@ -240,7 +240,11 @@ def write_bundle(bundle: ParsedBundle, *, replace: bool = False, publish: bool =
         issue.save()
         if issue.cover_thumbnail:
             written.append((default_storage, issue.cover_thumbnail.name))
-        # The date and print-run lines are marked, so the next issue generates its own. A bundle
+        _create_articles(issue, bundle.articles)
+        if publish:
+            issue = issue_mark_ready(issue=issue, comment=_("导入时定稿"))
+            issue = issue_publish(issue=issue, comment=_("导入时发布"))  # PDFs are built once this commits
+        # The date and print-run lines are marked, so the next issue generates its own. An issue
         # published on import keeps them as written (what was printed); a draft's are generated.
         MastheadLine.objects.bulk_create(
             MastheadLine(
@@ -248,12 +252,7 @@ def write_bundle(bundle: ParsedBundle, *, replace: bool = False, publish: bool =
             )
             for position, (label, value) in enumerate(bundle.masthead, start=1)
         )
-        if not publish:
-            issue.refresh_masthead()
-        _create_articles(issue, bundle.articles)
-        if publish:
-            issue = issue_mark_ready(issue=issue, comment=_("导入时定稿"))
-            issue = issue_publish(issue=issue, comment=_("导入时发布"))
+        issue.refresh_masthead()
     return issue
 
 
