@@ -34,12 +34,18 @@ class PeriodicalAdmin(admin.ModelAdmin):
 
 @admin.register(Section)
 class SectionAdmin(admin.ModelAdmin):
-    list_display = ["full_name", "parent", "position", "slug"]
+    """The sections in tree order (Section.Meta.ordering): each parent followed by its sub-sections."""
+
+    list_display = ["name_in_tree", "parent", "position", "slug"]
     list_editable = ["position"]
     list_select_related = ["parent"]
     list_filter = [("parent", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name"]
     fields = ["name", "parent", "position", "slug"]
+
+    @admin.display(description=_("栏目"))
+    def name_in_tree(self, section):
+        return section.full_name
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "parent":

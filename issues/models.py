@@ -2,7 +2,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -54,6 +55,13 @@ class Periodical(models.Model):
         return periodical
 
 
+class SectionManager(models.Manager):
+    def get_queryset(self):
+        # A sub-section is named after its parent ("数据观察 › 区域数据"): every list and select that
+        # prints sections needs the parent, so it comes in the same query.
+        return super().get_queryset().select_related("parent")
+
+
 class Section(models.Model):
     """A section (栏目) of the periodical, optionally a sub-section of another."""
 
@@ -69,10 +77,20 @@ class Section(models.Model):
         related_name="children",
     )
 
+    objects = SectionManager()
+
     class Meta:
         verbose_name = _("栏目")
         verbose_name_plural = _("栏目")
-        ordering = ["position", "id"]
+        # In tree order, as in a table of contents: each top-level section in its position, followed
+        # by its sub-sections in theirs (a sub-section sorts by its parent's place, then its own).
+        ordering = [
+            Coalesce("parent__position", "position").asc(),
+            Coalesce("parent_id", "id").asc(),
+            F("parent_id").asc(nulls_first=True),
+            "position",
+            "id",
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["name"], condition=Q(parent__isnull=True), name="section_unique_top_level_name"

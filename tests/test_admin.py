@@ -1,8 +1,13 @@
+import re
+from html import unescape
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from articles.models import Article
-from issues.models import Issue, Periodical
+from issues.models import Issue, Periodical, Section
 from tests.factories import make_article, make_contributor, make_issue, make_section
 from tests.forms import form_data
 
@@ -196,3 +201,71 @@ def test_article_list_uses_a_fixed_number_of_queries(staff_client, django_assert
         make_article(issue=issue, position=position, authors=[make_contributor(name=f"作者{position}")])
     with django_assert_max_num_queries(14):
         assert staff_client.get(reverse("admin:articles_article_changelist")).status_code == 200
+
+
+def sections_tree():
+    """Sections entered out of order; their tree order is 卷首语, 数据观察 › 区域数据 / 行业数据, 行业动态 › 南滨."""
+    news = make_section(name="行业动态", position=3)
+    make_section(name="南滨", parent=news, position=1)
+    data = make_section(name="数据观察", position=2)
+    make_section(name="行业数据", parent=data, position=2)
+    make_section(name="区域数据", parent=data, position=1)
+    make_section(name="卷首语", position=1)
+    return ["卷首语", "数据观察", "数据观察 › 区域数据", "数据观察 › 行业数据", "行业动态", "行业动态 › 南滨"]
+
+
+def option_labels(html, select_id):
+    select = re.search(rf'<select[^>]*id="{select_id}".*?</select>', html, re.DOTALL).group(0)
+    return [
+        unescape(label).strip() for label in re.findall(r"<option[^>]*>(.*?)</option>", select) if label != "---------"
+    ]
+
+
+def test_section_list_shows_parents_each_followed_by_their_children(staff_client):
+    tree = sections_tree()
+    html = staff_client.get(reverse("admin:issues_section_changelist")).content.decode()
+    names = [unescape(name) for name in re.findall(r'<th class="field-name_in_tree"><a [^>]*>(.*?)</a>', html)]
+    assert names == tree
+    assert ">栏目<" in html and "Full name" not in html
+
+
+def test_section_list_uses_a_fixed_number_of_queries(staff_client):
+    sections_tree()
+    with CaptureQueriesContext(connection) as few:
+        assert staff_client.get(reverse("admin:issues_section_changelist")).status_code == 200
+    for number in range(1, 21):
+        parent = make_section(name=f"栏目{number}", position=10 + number)
+        make_section(name="子栏目", parent=parent)
+    with CaptureQueriesContext(connection) as many:
+        assert staff_client.get(reverse("admin:issues_section_changelist")).status_code == 200
+    assert len(many) == len(few)
+
+
+def test_every_section_select_is_in_tree_order(staff_client):
+    tree = sections_tree()
+    issue = make_issue()
+    article = make_article(issue=issue, section=Section.objects.get(name="南滨"))
+    add = staff_client.get(reverse("admin:articles_article_add")).content.decode()
+    assert option_labels(add, "id_section") == tree
+    inline = staff_client.get(reverse("admin:issues_issue_change", args=[issue.pk])).content.decode()
+    assert option_labels(inline, "id_articles-0-section") == tree
+    for number in range(1, 6):
+        make_article(issue=issue, section=Section.objects.get(name="区域数据"), position=number + 1)
+    make_article(issue=issue, section=Section.objects.get(name="卷首语"), position=9)
+    changelist = staff_client.get(reverse("admin:articles_article_changelist")).content.decode()
+    filter_choices = re.findall(r'<a href="\?section__id__exact=\d+">(.*?)</a>', changelist)
+    assert [unescape(choice) for choice in filter_choices] == ["卷首语", "数据观察 › 区域数据", "行业动态 › 南滨"]
+    assert article.section.full_name == "行业动态 › 南滨"
+
+
+def test_article_list_filter_by_section_does_not_query_per_section(staff_client):
+    issue = make_issue()
+    make_article(issue=issue, section=make_section(name="子栏目", parent=make_section(name="栏目0")))
+    with CaptureQueriesContext(connection) as few:
+        staff_client.get(reverse("admin:articles_article_changelist"))
+    for number in range(1, 11):
+        parent = make_section(name=f"栏目{number}", position=number)
+        make_article(issue=issue, section=make_section(name="子栏目", parent=parent), position=number + 1)
+    with CaptureQueriesContext(connection) as many:
+        staff_client.get(reverse("admin:articles_article_changelist"))
+    assert len(many) == len(few)

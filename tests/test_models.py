@@ -230,3 +230,34 @@ def test_readers_see_published_issues_and_articles_staff_see_everything(django_u
         assert list(out.articles.visible_to(user)) == [published]
     assert Issue.objects.visible_to(editor).count() == 3
     assert Article.objects.visible_to(editor).count() == 3
+
+
+def test_sections_come_in_tree_order_each_parent_followed_by_its_children():
+    news = make_section(name="行业动态", position=5)
+    data = make_section(name="数据观察", position=4)
+    make_section(name="国内", parent=news, position=2)
+    make_section(name="南滨", parent=news, position=1)
+    make_section(name="行业数据", parent=data, position=2)
+    make_section(name="区域数据", parent=data, position=1)
+    make_section(name="卷首语", position=1)
+    tree = [
+        "卷首语",
+        "数据观察",
+        "数据观察 › 区域数据",
+        "数据观察 › 行业数据",
+        "行业动态",
+        "行业动态 › 南滨",
+        "行业动态 › 国内",
+    ]
+    assert [str(section) for section in Section.objects.all()] == tree
+    # A sub-section whose position equals a later parent's stays with its own parent.
+    assert [section.full_name for section in Section.objects.filter(position=1)] == [
+        "卷首语",
+        "数据观察 › 区域数据",
+        "行业动态 › 南滨",
+    ]
+    # Ordering articles by their section follows the same tree.
+    issue = make_issue()
+    for position, section in enumerate(Section.objects.order_by("-name"), start=1):
+        make_article(issue=issue, section=section, position=position, title=section.name)
+    assert [a.section.full_name for a in Article.objects.order_by("section")] == tree
