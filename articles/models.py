@@ -243,6 +243,7 @@ class Authorship(models.Model):
 
 
 class ArticleStatusChange(StatusChange):
+    statuses = Article.Status
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="status_changes")
 
     class Meta(StatusChange.Meta):

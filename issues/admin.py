@@ -81,11 +81,19 @@ class ReadOnlyInline(admin.TabularInline):
 class StatusChangeInline(ReadOnlyInline):
     """History of status changes."""
 
-    fields = ["changed_at", "from_status", "to_status", "changed_by", "comment"]
+    fields = ["changed_at", "from_label", "to_label", "changed_by", "comment"]
     verbose_name_plural = _("状态变更记录")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("changed_by")
+
+    @admin.display(description=_("原状态"))
+    def from_label(self, change):
+        return change.from_label
+
+    @admin.display(description=_("新状态"))
+    def to_label(self, change):
+        return change.to_label
 
 
 def transition_action(service, *, object_name: str, description):

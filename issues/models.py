@@ -341,6 +341,8 @@ class MastheadLine(models.Model):
 class StatusChange(models.Model):
     """Abstract log row: who moved an object from one status to another, and when."""
 
+    statuses: type[models.TextChoices]  # the logged model's statuses (e.g. Issue.Status), for their labels
+
     from_status = models.CharField(_("原状态"), max_length=20)
     to_status = models.CharField(_("新状态"), max_length=20)
     changed_by = models.ForeignKey(
@@ -359,10 +361,26 @@ class StatusChange(models.Model):
         ordering = ["-changed_at", "-id"]
 
     def __str__(self):
-        return f"{self.from_status} → {self.to_status}"
+        """The move as editors name it, e.g. "草稿 → 已定稿" (only "已收到" for a first status)."""
+        return f"{self.from_label} → {self.to_label}" if self.from_status else self.to_label
+
+    @property
+    def from_label(self):
+        return self._label(self.from_status)
+
+    @property
+    def to_label(self):
+        return self._label(self.to_status)
+
+    def _label(self, value):
+        try:
+            return str(self.statuses(value).label)
+        except ValueError:  # empty, or a status no longer in use: the stored value is all there is
+            return value
 
 
 class IssueStatusChange(StatusChange):
+    statuses = Issue.Status
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="status_changes")
 
     class Meta(StatusChange.Meta):

@@ -1,4 +1,7 @@
+import re
+
 import pytest
+from django.urls import reverse
 
 from articles.models import Article
 from articles.services import (
@@ -37,6 +40,22 @@ def test_issue_goes_draft_ready_published_and_each_step_is_logged(editor):
         )
     )
     assert log == [("draft", "ready", editor.pk, "排版完成"), ("ready", "published", editor.pk, "")]
+    # Editors read the log in the statuses' own names, in the admin and wherever a row is named.
+    assert [str(change) for change in issue.status_changes.order_by("changed_at", "id")] == [
+        "草稿 → 已定稿",
+        "已定稿 → 已发布",
+    ]
+
+
+def test_status_log_rows_show_the_status_labels_on_the_issue_page(staff_client):
+    issue = make_issue()
+    make_article(issue=issue, status=Article.Status.READY)
+    issue_mark_ready(issue=issue, by=staff_client.user)
+    html = staff_client.get(reverse("admin:issues_issue_change", args=[issue.pk])).content.decode()
+    log = html[html.index('id="status_changes-group"') :]
+    assert re.search(r'field-from_label">\s*<p>草稿</p>', log)
+    assert re.search(r'field-to_label">\s*<p>已定稿</p>', log)
+    assert ">draft<" not in log and "IssueStatusChange object" not in log
 
 
 @pytest.mark.parametrize(

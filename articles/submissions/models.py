@@ -159,6 +159,7 @@ class SubmissionEvent(StatusChange):
     `changed_by` is empty for the author's own steps (withdrawing, sending a revision).
     """
 
+    statuses = Submission.Status
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="events")
     from_status = models.CharField(_("原状态"), max_length=20, blank=True)
     comment = models.TextField(_("给作者的说明"), max_length=2000, blank=True)
@@ -167,10 +168,3 @@ class SubmissionEvent(StatusChange):
         verbose_name = _("处理记录")
         verbose_name_plural = _("处理记录")
         ordering = ["changed_at", "pk"]
-
-    def __str__(self):
-        return f"{self.from_status} → {self.to_status}"
-
-    @property
-    def to_label(self):
-        return Submission.Status(self.to_status).label

@@ -139,6 +139,7 @@ class Subscription(AccessPeriod):
 
 
 class SubscriptionStatusChange(StatusChange):
+    statuses = Subscription.Status
     subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="status_changes")
 
     class Meta(StatusChange.Meta):
