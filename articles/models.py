@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_prose_editor.fields import ProseEditorField
 
@@ -217,8 +218,12 @@ class SearchText(models.Model):
     article = models.OneToOneField(Article, on_delete=models.CASCADE, primary_key=True, related_name="search_text")
     text = models.TextField()
 
+    class Meta:
+        verbose_name = _("检索文本")
+        verbose_name_plural = _("检索文本")
+
     def __str__(self):
-        return self.text[:50]
+        return gettext("《%(title)s》的检索文本") % {"title": self.article.title}
 
 
 class Authorship(models.Model):

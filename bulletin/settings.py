@@ -69,7 +69,7 @@ INSTALLED_APPS = [
     "django_prose_editor",
     "csp",
     "django_tasks",
-    "django_tasks_db",
+    "issues.apps.TaskResultsConfig",  # django-tasks-db: the database task queue
     "issues.apps.LoginAttemptsConfig",  # django-axes: login throttling (settings below)
     # Ground floor first, then what builds on it (see README, "Layout").
     "issues",

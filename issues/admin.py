@@ -1,12 +1,19 @@
-"""The periodical's settings and sections, and the admin pieces every app's admin shares.
+"""The periodical's settings and sections, the admin pieces every app's admin shares, and the
+third-party admins (the task queue, the sign-in log) in the editors' language.
 
 The issue page itself, where an issue is composed, typeset and published, is the desk's
 (issues/desk/admin.py): it brings together articles, PDFs and downloads from the floors above.
 """
 
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt
+from django.conf import settings
 from django.contrib import admin, messages
 from django.shortcuts import redirect
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django_tasks_db.admin import DBTaskResultAdmin
+from django_tasks_db.models import DBTaskResult
 
 from issues.models import Periodical, Section
 from issues.workflow import TransitionNotAllowed
@@ -117,3 +124,51 @@ def transition_action(service, *, object_name: str, description):
 
     action.__name__ = service.__name__.removeprefix(f"{object_name}_")
     return action
+
+
+# Third-party admins, in the editors' language ---------------------------------------------------
+
+
+admin.site.unregister(DBTaskResult)
+
+
+@admin.register(DBTaskResult)
+class TaskResultAdmin(DBTaskResultAdmin):
+    """The task queue's results (PDF builds, e-mails): for whoever runs the server, not for editors.
+
+    Editors follow a PDF build on the issue's page; a task's traceback is for the operator.
+    """
+
+    list_display = ["task", "status", "enqueued_at", "started_at", "finished_at"]
+    list_filter = ["status"]  # one queue and one priority in this project
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    @admin.display(description=_("任务"))
+    def task(self, result):
+        return result.task_name
+
+    @admin.display(description=_("错误详情"))
+    def formatted_traceback(self, result):
+        return super().formatted_traceback(result)
+
+    @admin.display(description=_("最早执行时间"))
+    def display_run_after(self, result):
+        return super().display_run_after(result)
+
+
+admin.site.unregister(AccessAttempt)
+
+
+@admin.register(AccessAttempt)
+class LoginAttemptAdmin(AccessAttemptAdmin):
+    @admin.display(description=_("状态"))
+    def status(self, attempt):
+        remaining = settings.AXES_FAILURE_LIMIT - attempt.failures_since_start
+        if remaining > 0:
+            return gettext("还可尝试 %(count)d 次") % {"count": remaining}
+        return gettext("已锁定")
