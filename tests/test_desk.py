@@ -295,3 +295,12 @@ def test_unscheduled_articles_are_put_into_the_issue_after_its_articles(staff_cl
 
     assert response.status_code == 302, response.content.decode()[:2000]
     assert list(issue.articles.in_print_order().values_list("title", flat=True)) == ["已在本期", "录用稿一", "录用稿二"]
+
+
+def test_a_standing_masthead_line_needs_its_value(staff_client):
+    issue = make_issue(masthead=[("主编", "林知远")])
+    url = reverse("admin:issues_issue_change", args=[issue.pk])
+    data = form_data(staff_client.get(url)) | {"masthead_lines-0-value": ""}
+    response = staff_client.post(url, data)
+    assert response.status_code == 200 and "这个字段是必填项" in response.content.decode()
+    assert issue.masthead_lines.get().value == "林知远"

@@ -63,6 +63,10 @@ class MastheadLineForm(forms.ModelForm):
             value.help_text = (
                 _("由本期的出版日期和期次生成") if kind == MastheadLine.Kind.PUBLICATION else _("由本期的印数生成")
             )
+        elif "value" in self.fields:
+            self.fields[
+                "value"
+            ].required = True  # a standing line is typed in (the model allows blank for generated ones)
 
 
 class MastheadLineInline(admin.TabularInline):
