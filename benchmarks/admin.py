@@ -29,20 +29,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from make_archive import OFFICE_EDITORS, make_archive, make_desk_work, setup_django  # noqa: E402
+from reading_site import percentile  # noqa: E402
 
 TARGET_P95_MS = 300
 SEARCH_WORD = "物流"  # logistics: in titles (智慧物流, 冷链物流…) and the demo bodies the archive reuses
 WARM_UP = 5  # requests of each page before the timed ones, not counted
 MARKER = "admin-archive.json"  # written into --data-dir once the archive is complete
-
-
-def percentile(values, p):
-    """The p-th percentile by linear interpolation between closest ranks (as numpy's default)."""
-    ordered = sorted(values)
-    rank = (len(ordered) - 1) * p / 100
-    low = int(rank)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
 def load():

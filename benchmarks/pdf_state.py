@@ -11,7 +11,6 @@ while nothing changed), `pdf_states` of ten issues from the cache, and the page 
 
 import argparse
 import io
-import os
 import shutil
 import statistics
 import sys
@@ -19,25 +18,10 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from typesetting import use_throwaway_project  # noqa: E402  the same throwaway project as the typesetting benchmark
+
 ARTICLES = 30
-
-
-def use_throwaway_project(data_dir: Path):
-    os.environ.pop("BULLETIN_SECRET_KEY", None)
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="bulletin.settings",
-        BULLETIN_DATA_DIR=str(data_dir),
-        DATABASE_URL=f"sqlite:///{data_dir / 'db.sqlite3'}",
-        BULLETIN_MEDIA_ROOT=str(data_dir / "media"),
-        BULLETIN_PROTECTED_ROOT=str(data_dir / "protected"),
-        BULLETIN_STATIC_ROOT=str(data_dir / "static"),
-        BULLETIN_TASKS_BACKEND="database",  # publishing the demo queues builds nobody runs
-    )
-    sys.path.insert(0, str(REPO))
-    import django
-
-    django.setup()
 
 
 def thirty_article_issue(demo):

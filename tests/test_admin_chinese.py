@@ -8,12 +8,10 @@ import io
 import re
 from html.parser import HTMLParser
 
-import docx
 import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Permission
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, reverse
 
@@ -26,6 +24,7 @@ from issues.subscriptions.services import subscription_approve
 from tests.browser import checked_page
 from tests.factories import make_institution, make_subscriber, make_subscription
 from tests.forms import form_data
+from tests.test_submissions import post as submit
 
 # Latin words an editor legitimately reads: technical names the office itself uses, units, and the
 # demo content's own Latin (the WeChat account on the masthead).
@@ -111,14 +110,6 @@ def english_words(text: str) -> list[str]:
 # The office, as an editor finds it --------------------------------------------------------------
 
 
-def manuscript_docx():
-    document = docx.Document()
-    document.add_paragraph("南滨市跨境电商发展迅速。")
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
-
-
 BROWSER_HEADERS = {
     "HTTP_USER_AGENT": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36",
     "HTTP_ACCEPT": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
@@ -137,20 +128,7 @@ def office(client, django_user_model, mailoutbox, settings, django_capture_on_co
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # as in production
     with django_capture_on_commit_callbacks(execute=True):  # publishing queues the PDF builds
         call_command("load_demo", stdout=io.StringIO())
-    response = client.post(
-        reverse("submissions:submit"),
-        {
-            "title": "县域电商调研",
-            "author_name": "周雅琴",
-            "affiliation": "南滨市电子商务服务中心",
-            "postal_address": "南滨市滨江区长堤路188号",
-            "phone": "0123-68881026",
-            "email": "zhou@example.cn",
-            "consent": "on",
-            "manuscript": SimpleUploadedFile("调研报告.docx", manuscript_docx()),
-        },
-        REMOTE_ADDR="10.0.0.1",
-    )
+    response = submit(client)  # the public form, as an author sends a manuscript
     assert response.status_code == 302
     chief = django_user_model.objects.create_user(username="林知远", is_staff=True)
     submission_transition(submission=Submission.objects.get(), to=Submission.Status.UNDER_REVIEW, by=chief)
