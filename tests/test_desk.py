@@ -255,6 +255,7 @@ def test_steps_need_the_right_to_change_the_issue(client, django_user_model):
     make_article(issue=issue, status=Article.Status.READY)
     page = client.get(reverse("admin:issues_issue_change", args=[issue.pk])).content.decode()
     assert reverse("admin:issues_issue_step", args=[issue.pk, "mark_ready"]) not in page
+    assert "文章标题" in page and 'name="articles-0-position"' not in page  # the articles, read-only
     for url in [
         reverse("admin:issues_issue_step", args=[issue.pk, "mark_ready"]),
         reverse("admin:issues_issue_articles_ready", args=[issue.pk]),
@@ -304,3 +305,11 @@ def test_a_standing_masthead_line_needs_its_value(staff_client):
     response = staff_client.post(url, data)
     assert response.status_code == 200 and "这个字段是必填项" in response.content.decode()
     assert issue.masthead_lines.get().value == "林知远"
+
+
+def test_a_new_article_for_the_issue_starts_in_it(staff_client):
+    issue = make_issue()
+    page = staff_client.get(reverse("admin:issues_issue_change", args=[issue.pk])).content.decode()
+    add_url = reverse("admin:articles_article_add") + f"?issue={issue.pk}"
+    assert add_url in page
+    assert form_data(staff_client.get(add_url))["issue"] == str(issue.pk)

@@ -16,7 +16,7 @@ from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -98,21 +98,24 @@ class MastheadLineInline(admin.TabularInline):
 
 
 class PlainSelect(forms.Select):
-    """A select whose options are written out directly, not through a template each.
+    """A select whose options are escaped once and written out directly, not through a template each.
 
     The issue page has one section select per article: 30 articles × every section in option
     templates was most of the page's server time.
     """
 
+    def __init__(self, options, attrs=None):
+        super().__init__(attrs)
+        self.options_html = [(str(key), escape(label)) for key, label in options]
+
     def render(self, name, value, attrs=None, renderer=None):
         value = "" if value is None else str(value)
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            ((key, mark_safe(" selected") if str(key) == value else "", label) for key, label in self.choices),
+        options = "".join(
+            f'<option value="{key}"{" selected" if key == value else ""}>{label}</option>'
+            for key, label in self.options_html
         )
         return format_html(
-            "<select{}>{}</select>", flatatt(self.build_attrs(self.attrs, attrs) | {"name": name}), options
+            "<select{}>{}</select>", flatatt(self.build_attrs(self.attrs, attrs) | {"name": name}), mark_safe(options)
         )
 
 
@@ -123,13 +126,18 @@ class ArticleInline(admin.TabularInline):
     fields = ["position", "section", "title", "in_toc", "status", "pages", "characters"]
     readonly_fields = ["status", "pages", "characters"]
     extra = 0
+    can_delete = False  # it would delete the article itself; it leaves the issue on its own page
     show_change_link = True
     classes = ["desk-reorderable"]
+    template = "admin/desk/article_inline.html"
     verbose_name_plural = _("本期文章（按印刷顺序，拖动调整）")
 
     @admin.display(description=_("页码"))
     def pages(self, article):
         return article.page_range or "—"
+
+    def has_add_permission(self, request, obj=None):
+        return False  # a new article is written on its own page (the inline links there) or put in with 排入本期
 
     @admin.display(description=_("字数"))
     def characters(self, article):
@@ -150,8 +158,8 @@ class ArticleInline(admin.TabularInline):
         if db_field.name == "section":
             # A plain select (sections are edited on their own page) whose options are read once
             # for all rows: a ModelChoiceField would query them again for every article.
-            field.widget = PlainSelect()
             field.choices = [("", "---------"), *((s.pk, str(s)) for s in Section.objects.select_related("parent"))]
+            field.widget = PlainSelect(field.choices)
         return field
 
 
