@@ -372,3 +372,33 @@ def test_a_header_row_made_in_the_editor_moves_into_thead_so_print_repeats_it():
     assert cleaned.startswith("<table><thead><tr><th>")
     assert "<tbody><tr><td><p>美国" in cleaned
     assert sanitize_html(cleaned) == cleaned  # stable when saved again
+
+
+@pytest.mark.parametrize(
+    ("target", "part"),
+    [
+        ("house-styles.xml", "word/house-styles.xml"),  # relative to the main document's folder
+        ("/Xstyles/house.xml", "Xstyles/house.xml"),  # absolute: only the leading slash goes
+    ],
+)
+def test_the_styles_part_is_found_by_a_relative_or_an_absolute_target(target, part):
+    data = docx_with_table(ORDINARY, style="Light Grid Accent 1")
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        relationships = archive.read("word/_rels/document.xml.rels").decode()
+        styles = archive.read("word/styles.xml")
+    moved = rezip(
+        data,
+        {"word/_rels/document.xml.rels": relationships.replace('Target="styles.xml"', f'Target="{target}"')},
+        drop={"word/styles.xml"},
+        add={part: styles},
+    )
+    assert STYLED_HEADER in docx_html(moved, image_folder=None)[0]
+
+
+def test_without_a_styles_relationship_the_usual_styles_part_is_read():
+    data = docx_with_table(ORDINARY, style="Light Grid Accent 1")
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        relationships = archive.read("word/_rels/document.xml.rels").decode()
+    unlinked = re.sub(r'<Relationship [^>]*Target="styles.xml"[^>]*/>', "", relationships)
+    assert unlinked != relationships
+    assert STYLED_HEADER in docx_html(rezip(data, {"word/_rels/document.xml.rels": unlinked}), image_folder=None)[0]
