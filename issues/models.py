@@ -276,10 +276,8 @@ class Issue(models.Model):
             return
         for line in self.masthead_lines.exclude(kind=""):
             line.issue = self
-            value = line.generated_value(self)
-            if line.value != value:
-                line.value = value
-                line.save(update_fields=["value"])
+            if line.value != line.generated_value(self):
+                line.save(update_fields=["value"])  # save() writes the generated value
 
 
 class MastheadLineQuerySet(models.QuerySet):

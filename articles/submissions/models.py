@@ -40,6 +40,10 @@ def manuscript_upload_to(instance, filename):
 
 
 class SubmissionQuerySet(models.QuerySet):
+    def undecided(self):
+        """Submissions still open: not accepted, rejected or withdrawn."""
+        return self.exclude(status__in=Submission.FINAL)
+
     def awaiting_payment(self):
         """Accepted pieces whose honorarium (稿酬) has not been paid."""
         return self.filter(status=Submission.Status.ACCEPTED, honorarium_paid_on__isnull=True)
@@ -69,6 +73,7 @@ class Submission(models.Model):
         Status.REVISION_REQUESTED: {Status.WITHDRAWN, Status.UNDER_REVIEW},
     }
     DECISIONS = {Status.REVISION_REQUESTED, Status.ACCEPTED, Status.REJECTED}  # the author is e-mailed
+    FINAL = {Status.ACCEPTED, Status.REJECTED, Status.WITHDRAWN}  # nothing more to decide
 
     tracking_number = models.CharField(_("稿件编号"), max_length=20, unique=True, editable=False)
     token = models.CharField(max_length=64, unique=True, editable=False)
@@ -131,7 +136,7 @@ class Submission(models.Model):
 
     @property
     def is_decided(self):
-        return self.status in {self.Status.ACCEPTED, self.Status.REJECTED, self.Status.WITHDRAWN}
+        return self.status in self.FINAL
 
 
 class Manuscript(models.Model):

@@ -55,18 +55,17 @@ class MastheadLineForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        kind = self["kind"].value() if "kind" in self.fields else ""  # a published issue's lines are read-only
-        if kind in MastheadLine.Kind.values and kind:
-            value = self.fields["value"]
+        if "kind" not in self.fields:  # a published issue's lines are read-only
+            return
+        value, kind = self.fields["value"], self["kind"].value()
+        if kind in (MastheadLine.Kind.PUBLICATION, MastheadLine.Kind.PRINT_RUN):
             value.disabled, value.required = True, False
             value.widget.attrs["placeholder"] = _("保存后按本期信息生成")
             value.help_text = (
                 _("由本期的出版日期和期次生成") if kind == MastheadLine.Kind.PUBLICATION else _("由本期的印数生成")
             )
-        elif "value" in self.fields:
-            self.fields[
-                "value"
-            ].required = True  # a standing line is typed in (the model allows blank for generated ones)
+        else:
+            value.required = True  # a standing line is typed in; the model allows blank for generated ones
 
 
 class MastheadLineInline(admin.TabularInline):
@@ -127,7 +126,6 @@ class ArticleInline(admin.TabularInline):
     readonly_fields = ["status", "pages", "characters"]
     extra = 0
     can_delete = False  # it would delete the article itself; it leaves the issue on its own page
-    show_change_link = True
     classes = ["desk-reorderable"]
     template = "admin/desk/article_inline.html"
     verbose_name_plural = _("本期文章（按印刷顺序，拖动调整）")
@@ -264,11 +262,8 @@ class IssueAdmin(admin.ModelAdmin):
     def cover_preview(self, issue):
         return render_to_string("admin/desk/cover_preview.html", {"issue": issue})
 
-    @admin.display(description=_("排版结果"))
     def pdf_panel(self, issue):
         """How each PDF build went, whether it is out of date, and the pages of the last one."""
-        if issue.pk is None:
-            return "—"
         return render_to_string("admin/desk/pdf_panel.html", {"panel": flatplan.pdf_panel(issue)})
 
     # Views of its own: queue a build, download a built PDF, show its pages

@@ -24,7 +24,8 @@ class DeskSite(admin.AdminSite):
     index_template = "admin/desk/index.html"
 
     def index(self, request, extra_context=None):
-        return super().index(request, {"desk": desk_lists(request)} | (extra_context or {}))
+        context = {"desk": desk_lists(request), "desk_rows": DESK_ROWS}
+        return super().index(request, context | (extra_context or {}))
 
     def get_app_list(self, request, app_label=None):
         """The apps and models as Django lists them, each model with the count of what waits in it."""
@@ -44,17 +45,14 @@ def waiting_counts(request) -> dict:
     """Per model, how many of its rows wait for someone in the office (one query per model)."""
     counts = {}
     if _can_view(request, Submission):
-        counts[Submission] = Submission.objects.filter(_submissions_waiting_for(request.user)).count()
+        new = Q(status=Submission.Status.RECEIVED)
+        mine = Q(assigned_editor=request.user) & ~Q(status__in=Submission.FINAL)  # as undecided() below
+        counts[Submission] = Submission.objects.filter(new | mine).count()
     if _can_view(request, Subscription):
         counts[Subscription] = Subscription.objects.filter(status=Subscription.Status.PENDING).count()
     if _can_view(request, Issue):
         counts[Issue] = Issue.objects.exclude(status=Issue.Status.PUBLISHED).count()
     return counts
-
-
-def _submissions_waiting_for(user):
-    undecided = ~Q(status__in=[Submission.Status.ACCEPTED, Submission.Status.REJECTED, Submission.Status.WITHDRAWN])
-    return Q(status=Submission.Status.RECEIVED) | (undecided & Q(assigned_editor=user))
 
 
 def desk_lists(request) -> list[dict]:
@@ -119,12 +117,15 @@ def _pdf_notes(states):
     return notes
 
 
-def _submission_rows(queryset):
+def _submission_rows(queryset, notes=None):
+    """The first rows of `queryset`; each noted with its author, status and date, or with `notes(submission)`."""
     return [
         {
             "text": f"{submission.tracking_number} 《{submission.title}》",
             "url": reverse("admin:submissions_submission_change", args=[submission.pk]),
-            "notes": [
+            "notes": notes(submission)
+            if notes
+            else [
                 submission.author_name,
                 submission.get_status_display(),
                 submission.submitted_at.strftime("%Y-%m-%d"),
@@ -136,9 +137,7 @@ def _submission_rows(queryset):
 
 def _submissions(request):
     changelist = reverse("admin:submissions_submission_changelist")
-    mine = Submission.objects.filter(assigned_editor=request.user).exclude(
-        status__in=[Submission.Status.ACCEPTED, Submission.Status.REJECTED, Submission.Status.WITHDRAWN]
-    )
+    mine = Submission.objects.undecided().filter(assigned_editor=request.user)
     due = Submission.objects.awaiting_payment().order_by("submitted_at")
     return [
         {
@@ -155,10 +154,9 @@ def _submissions(request):
         },
         {
             "title": _("待付稿酬"),
-            "rows": [
-                row | {"notes": [*row["notes"][:1], _("稿酬 %(amount)s 元") % {"amount": s.honorarium_amount or "—"}]}
-                for row, s in zip(_submission_rows(due), due[:DESK_ROWS], strict=True)
-            ],
+            "rows": _submission_rows(
+                due, lambda s: [s.author_name, _("稿酬 %(amount)s 元") % {"amount": s.honorarium_amount or "—"}]
+            ),
             "empty": _("没有待付的稿酬。"),
             "all_url": changelist + "?honorarium=unpaid",
         },
