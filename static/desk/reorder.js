@@ -3,6 +3,9 @@
 // which the form then saves. Each row also gets ↑/↓ buttons for the keyboard.
 "use strict";
 (function () {
+  const gettext = window.gettext || ((text) => text); // the admin's JavaScript catalogue
+
+
   function rows(tbody) {
     return Array.from(tbody.querySelectorAll("tr.form-row.has_original"));
   }
@@ -37,16 +40,16 @@
       const handle = document.createElement("span");
       handle.className = "desk-handle";
       handle.textContent = "⠿";
-      handle.title = "拖动调整顺序";
+      handle.title = gettext("拖动调整顺序");
       cell.prepend(handle);
       cell.append(
         document.createElement("br"),
-        button("↑", "上移", function () {
+        button("↑", gettext("上移"), function () {
           const previous = row.previousElementSibling;
           if (previous && previous.classList.contains("has_original")) tbody.insertBefore(row, previous);
           renumber(tbody);
         }),
-        button("↓", "下移", function () {
+        button("↓", gettext("下移"), function () {
           const next = row.nextElementSibling;
           if (next && next.classList.contains("has_original")) tbody.insertBefore(next, row);
           renumber(tbody);
@@ -59,8 +62,10 @@
         event.dataTransfer.setData("text/plain", row.id);
       });
       row.addEventListener("dragend", function () {
+        // After a drop or a cancelled drag alike: the rows were moved while dragging over them.
         row.classList.remove("desk-dragging");
         dragged = null;
+        renumber(tbody);
       });
       row.addEventListener("dragover", function (event) {
         if (!dragged || dragged === row) return;
@@ -70,12 +75,8 @@
         tbody.insertBefore(dragged, after ? row.nextElementSibling : row);
       });
       row.addEventListener("drop", function (event) {
-        event.preventDefault();
-        renumber(tbody);
+        event.preventDefault(); // accept the drop; dragend renumbers
       });
-    });
-    tbody.addEventListener("drop", function () {
-      renumber(tbody);
     });
   }
 
