@@ -36,6 +36,36 @@ class Periodical(models.Model):
         default="210mm 297mm",
     )
 
+    # Print production: how the typeset issue is numbered, laid out and padded for the printer.
+    class FolioStart(models.TextChoices):
+        FIRST_ARTICLE = "article", _("从第一篇文章起（封面、目录等前辅文不编页码）")
+        COVER = "cover", _("从封面起")
+
+    class MastheadPlacement(models.TextChoices):
+        CONTENTS = "contents", _("在目录页侧栏")
+        OWN_PAGE = "page", _("单独一页（封二）")
+
+    folio_start = models.CharField(
+        _("页码起点"), max_length=10, choices=FolioStart.choices, default=FolioStart.FIRST_ARTICLE
+    )
+    masthead_placement = models.CharField(
+        _("版权页位置"), max_length=10, choices=MastheadPlacement.choices, default=MastheadPlacement.CONTENTS
+    )
+    pages_per_signature = models.PositiveSmallIntegerField(
+        _("每帖页数"),
+        choices=[(1, _("不补页")), (2, "2"), (4, _("4（骑马钉）")), (8, "8"), (16, "16"), (32, "32")],
+        default=4,
+        help_text=_("印刷版的总页数补足为它的整数倍：先用征稿启事，再用固定末页，最后用空白页。"),
+    )
+    internal_publication = models.BooleanField(
+        _("内部资料性出版物"),
+        default=True,
+        help_text=_("印前检查会核对内部资料性出版物必须印出的项目（准印证号、“内部资料 免费交流”、编印单位等）。"),
+    )
+    permit_number = models.CharField(
+        _("准印证号"), max_length=100, blank=True, help_text=_("印在封面上，例如“粤内登字 B 第 12345 号”。")
+    )
+
     class Meta:
         verbose_name = _("刊物设置")
         verbose_name_plural = _("刊物设置")
@@ -53,6 +83,26 @@ class Periodical(models.Model):
         """The periodical's row, created with defaults the first time it is asked for."""
         periodical, _created = cls.objects.get_or_create(pk=1)
         return periodical
+
+
+class StandingPage(models.Model):
+    """A page the periodical prints in every issue after the articles (notices, back cover text).
+
+    The print variant uses these, in order, to fill its last signature (see Periodical.pages_per_signature).
+    """
+
+    periodical = models.ForeignKey(Periodical, on_delete=models.CASCADE, related_name="standing_pages")
+    title = models.CharField(_("标题"), max_length=100)
+    text = models.TextField(_("内容"), max_length=5000, help_text=_("段落之间空一行。"))
+    position = models.PositiveIntegerField(_("顺序"), default=0)
+
+    class Meta:
+        verbose_name = _("固定末页")
+        verbose_name_plural = _("固定末页")
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.title
 
 
 class SectionManager(models.Manager):
@@ -429,6 +479,14 @@ class IssuePDF(models.Model):
     built_at = models.DateTimeField(_("生成时间"), null=True, blank=True)
     builder_pid = models.PositiveIntegerField(_("排版进程"), null=True, blank=True, editable=False)
     builder_host = models.CharField(_("排版主机"), max_length=255, blank=True, editable=False)
+    # The page plan of the last build: PDF pages before printed page 1, the pages of the front
+    # matter and articles, the pages each filler (call for papers, standing pages) took or would take,
+    # and the blank pages added.
+    front_pages = models.PositiveSmallIntegerField(_("前辅文页数"), default=0, editable=False)
+    content_pages = models.PositiveIntegerField(_("正文页数"), null=True, blank=True, editable=False)
+    fillers = models.JSONField(_("补页"), default=list, blank=True, editable=False)
+    blank_pages = models.PositiveSmallIntegerField(_("空白页"), default=0, editable=False)
+    preflight = models.JSONField(_("印前检查"), default=list, blank=True, editable=False)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = IssuePDFQuerySet.as_manager()

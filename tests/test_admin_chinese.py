@@ -297,7 +297,9 @@ def english_in_browser(browser, live_server, paths):
         page.click("input[type=submit]")
         page.wait_for_url("**/admin/")
         for path in paths:
-            page.goto(path)
+            # Wait until the page has fetched everything, fonts its scripts ask for late included:
+            # leaving earlier aborts those requests, which the page would report as failures.
+            page.goto(path, wait_until="networkidle")
             if words := english_words(page.evaluate(VISIBLE_TEXT_JS)):
                 findings.append(f"{path}: {', '.join(words)}")
     return findings

@@ -21,10 +21,10 @@ from django.utils.translation import gettext as _
 
 from articles.models import Article
 from issues.files import write_atomically
-from issues.models import ContentVersion, Issue, IssuePDF
+from issues.models import ContentVersion, Issue, IssuePDF, Periodical
 from issues.processes import current_process
-from issues.typesetting import justify, thumbnails
-from issues.typesetting.document import issue_html
+from issues.typesetting import justify, pages, thumbnails
+from issues.typesetting.document import filler_names, issue_html
 from issues.typesetting.fetcher import BASE_URL, ProjectFilesFetcher
 
 logger = logging.getLogger(__name__)
@@ -40,8 +40,12 @@ class TypesettingError(Exception):
 @dataclass
 class RenderedIssue:
     pdf: bytes
-    page_count: int
-    article_pages: dict[int, tuple[int, int]]  # article pk -> (first page, last page)
+    plan: pages.PagePlan
+    article_pages: dict[int, tuple[int, int]]  # article pk -> (first, last) printed page numbers
+
+    @property
+    def page_count(self):
+        return self.plan.page_count
 
 
 def issue_build_pdf(*, issue: Issue, variant: str = IssuePDF.Variant.SCREEN, force: bool = False) -> IssuePDF:
@@ -67,7 +71,7 @@ def issue_build_pdf(*, issue: Issue, variant: str = IssuePDF.Variant.SCREEN, for
     started = time.perf_counter()
     file_name = f"issues/{issue.key}/{issue.key}-{variant}.pdf"
     try:
-        rendered = render_pdf(html, variant=variant)
+        rendered = render_pdf(html, variant=variant, periodical=Periodical.load())
         write_atomically(settings.PROTECTED_ROOT / file_name, rendered.pdf)
     except Exception as exc:
         logger.exception("Typesetting %s (%s) failed", issue, variant)
@@ -86,6 +90,10 @@ def issue_build_pdf(*, issue: Issue, variant: str = IssuePDF.Variant.SCREEN, for
         record.build_key = key
         record.file_name = file_name
         record.page_count = rendered.page_count
+        record.front_pages = rendered.plan.front_pages
+        record.content_pages = rendered.plan.content_pages
+        record.fillers = rendered.plan.fillers_json()
+        record.blank_pages = len(rendered.plan.blank_indexes)
         record.size_bytes = len(rendered.pdf)
         record.build_seconds = time.perf_counter() - started
         record.built_at = timezone.now()
@@ -109,15 +117,27 @@ def _store_page_images(record: IssuePDF, *, build_key: str, pdf: bytes) -> None:
         logger.exception("Page images of %s (%s) failed; the PDF itself is done", record.issue, record.variant)
 
 
-def render_pdf(html: str, *, variant: str) -> RenderedIssue:
-    """Lay out and write the issue HTML; TypesettingError if a character has no glyph."""
+def render_pdf(html: str, *, variant: str, periodical: Periodical) -> RenderedIssue:
+    """Lay out the issue HTML, keep the pages of its page plan and write them; TypesettingError if a
+    character has no glyph."""
     justify.install()
     watcher = _MissingGlyphs()
     weasyprint_logger = logging.getLogger("weasyprint")
     weasyprint_logger.addHandler(watcher)
     try:
-        document = weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=ProjectFilesFetcher()).render()
-        pdf = document.write_pdf(pdf_variant=PDF_VARIANTS[variant])
+        laid_out = weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=ProjectFilesFetcher()).render()
+        plan = pages.page_plan(
+            laid_out,
+            filler_names=filler_names(periodical),
+            per_signature=periodical.pages_per_signature,
+            numbered_from_cover=periodical.folio_start == Periodical.FolioStart.COVER,
+            blanks=variant == IssuePDF.Variant.PRINT,
+        )
+        document = laid_out.copy([laid_out.pages[index] for index in plan.kept])
+        pdf = document.write_pdf(
+            pdf_variant=PDF_VARIANTS[variant],
+            finisher=lambda _document, pdf: pdf.catalog.update({"PageLabels": plan.page_labels()}),
+        )
     finally:
         weasyprint_logger.removeHandler(watcher)
     if watcher.characters:
@@ -125,7 +145,7 @@ def render_pdf(html: str, *, variant: str) -> RenderedIssue:
             _("字体中没有这些字符，印出来会是方框：%(chars)s")
             % {"chars": "、".join(f"“{c}”(U+{ord(c):04X})" for c in sorted(watcher.characters))}
         )
-    return RenderedIssue(pdf=pdf, page_count=len(document.pages), article_pages=_article_pages(document))
+    return RenderedIssue(pdf=pdf, plan=plan, article_pages=_article_pages(laid_out, plan))
 
 
 def build_key(html: str, *, variant: str) -> str:
@@ -151,9 +171,11 @@ class _MissingGlyphs(logging.Handler):
             self.characters.add(record.args[0])
 
 
-def _article_pages(document) -> dict[int, tuple[int, int]]:
+def _article_pages(document, plan) -> dict[int, tuple[int, int]]:
+    """Each article's first and last printed page (all articles lie before the pages the plan may drop)."""
     first, last = {}, {}
-    for number, page in enumerate(document.pages, start=1):
+    for index, page in enumerate(document.pages):
+        number = plan.printed_number(index)
         for anchor in page.anchors:
             if anchor.startswith("title-"):
                 first.setdefault(int(anchor.removeprefix("title-")), number)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from articles.models import Article
 from issues.models import Issue, Periodical, Section
@@ -55,9 +56,15 @@ def issue_html(issue: Issue, *, variant: str) -> str:
     """The whole issue as an HTML string, ready for WeasyPrint."""
     articles = list(issue.articles.in_print_order().select_related("section__parent").with_authors())
     printed = _printed_articles(articles)
+    periodical = Periodical.load()
     context = {
         "issue": issue,
-        "periodical": Periodical.load(),
+        "periodical": periodical,
+        "folios_from_first_article": periodical.folio_start == Periodical.FolioStart.FIRST_ARTICLE,
+        "masthead_on_own_page": periodical.masthead_placement == Periodical.MastheadPlacement.OWN_PAGE,
+        "standing_pages": list(periodical.standing_pages.all()),
+        # Laid out after the fillers so that the build can keep as many as the last signature needs.
+        "blank_pages": range(periodical.pages_per_signature - 1 if variant == "print" else 0),
         "masthead": list(issue.masthead_lines.printed()),
         "flows": _flows(printed),
         "toc": _toc(printed),
@@ -68,6 +75,14 @@ def issue_html(issue: Issue, *, variant: str) -> str:
         "submission_form_url": settings.SITE_URL.rstrip("/") + reverse("submissions:submit"),
     }
     return render_to_string("typesetting/issue.html", context)
+
+
+def filler_names(periodical: Periodical) -> dict[str, str]:
+    """The names of the pages the template lays out after the articles, by their anchors."""
+    names = {"filler-0": _("征稿启事")}
+    for number, page in enumerate(periodical.standing_pages.all(), start=1):
+        names[f"filler-{number}"] = page.title
+    return names
 
 
 def _printed_articles(articles):
