@@ -12,9 +12,9 @@ class IssuesConfig(AppConfig):
 
     def ready(self):
         from issues.caching import invalidate_on_changes_to
-        from issues.models import Issue, IssuePDF, MastheadLine, Periodical, Section
+        from issues.models import Issue, IssuePDF, MastheadLine, Periodical, Section, StandingPage
 
-        invalidate_on_changes_to(Periodical, Section, Issue, MastheadLine, IssuePDF)
+        invalidate_on_changes_to(Periodical, StandingPage, Section, Issue, MastheadLine, IssuePDF)
 
 
 def _attempted_at(entry):

@@ -29,7 +29,16 @@ class BuiltDemo:
     screen_reader: PdfReader
     print_reader: PdfReader
     articles: list[Article]  # in print order, with the pages the build stored
-    page_texts: list[str]
+    page_texts: list[str]  # of the screen PDF's pages, in order
+
+    @property
+    def front(self):
+        """PDF pages before printed page 1: the cover and the contents with the masthead beside it."""
+        return self.screen.front_pages
+
+    def printed_page(self, number):
+        """The text of the page that carries the folio `number`."""
+        return self.page_texts[self.front + number - 1]
 
 
 @pytest.fixture(scope="module")
@@ -67,11 +76,11 @@ def flat(text):
 
 
 def title_page(demo, article):
-    """The page (1-based) where the article's title is printed as a heading (lines of its own)."""
+    """The printed page number of the page where the article's title is printed as a heading (lines of its own)."""
     heading = re.compile("(?:^|\n)" + "\n?".join(map(re.escape, article.title)) + "(?:\n|$)")
-    for number, text in enumerate(demo.page_texts[3:], start=4):
+    for index, text in enumerate(demo.page_texts[demo.front :]):
         if heading.search(text):
-            return number
+            return index + 1
     raise AssertionError(f"title {article.title!r} not found")
 
 
@@ -80,19 +89,24 @@ def test_build_succeeds_and_records_its_figures(demo):
         assert record.status == IssuePDF.Status.DONE, record.error
         assert record.error == ""
         assert record.size_bytes == record.path.stat().st_size
-    assert demo.screen.page_count == len(demo.screen_reader.pages) == len(demo.print_reader.pages)
+    assert demo.screen.page_count == len(demo.screen_reader.pages) == demo.screen.content_pages
     assert 22 <= demo.screen.page_count <= 32  # "about 25 A4 pages"
+    # The print variant is padded with blank pages to whole signatures of 4 (saddle stitch).
+    assert demo.print.page_count == len(demo.print_reader.pages) == demo.screen.page_count + demo.print.blank_pages
+    assert demo.print.page_count % 4 == 0 and 0 < demo.print.blank_pages < 4
     assert demo.screen.size_bytes < 2 * 1024 * 1024
 
 
 def test_cover_masthead_contents_and_call_for_papers_in_order(demo):
-    cover, masthead, contents = (flat(text) for text in demo.page_texts[:3])
+    cover, contents = (flat(text) for text in demo.page_texts[:2])
+    assert demo.front == 2
+    masthead = contents  # in the contents page's side column, as printed
     assert "南滨电子商务" in cover and "2017年第1期（总第26期）" in cover and "内部资料免费交流" in cover
     assert "指导单位：南滨市商务局" in cover and "主办单位：南滨市电子商务服务中心" in cover
     assert "◎特别报道" in cover and "南滨市跨境电子商务发展报告（2016）" in cover
     assert "主编：林知远" in masthead and "印数：1000册" in masthead
     assert masthead.index("出版日期") < masthead.index("主编") < masthead.index("微信公众号")
-    assert contents.startswith("目录")
+    assert "目录" in contents and "卷首语" in contents
     assert "征稿启事" in flat(demo.page_texts[-1]) and "6000" in demo.page_texts[-1]
 
 
@@ -103,7 +117,7 @@ def test_the_call_for_papers_sends_authors_to_the_online_form_by_its_address(dem
 
 
 def test_contents_page_numbers_are_where_the_titles_are(demo):
-    contents = demo.page_texts[2]
+    contents = demo.page_texts[1]
     listed = [article for article in demo.articles if article.in_toc]
     assert len(listed) < len(demo.articles)  # briefs after the first of each sub-section are not listed
     for article in demo.articles:
@@ -120,7 +134,7 @@ def test_contents_page_numbers_are_where_the_titles_are(demo):
 
 
 def test_contents_link_to_the_articles(demo):
-    annotations = [a.get_object() for a in demo.screen_reader.pages[2]["/Annots"]]
+    annotations = [a.get_object() for a in demo.screen_reader.pages[1]["/Annots"]]
     destinations = {a["/Dest"] for a in annotations if "/Dest" in a}
     listed = {f"title-{article.pk}" for article in demo.articles if article.in_toc}
     assert listed <= destinations
@@ -140,27 +154,62 @@ def test_long_table_runs_over_pages_with_its_header_repeated(demo):
     header_pages = [
         number
         for number in range(financing.first_page, financing.last_page + 1)
-        if "类别企业领域轮次金额" in flat(demo.page_texts[number - 1])
+        if "类别企业领域轮次金额" in flat(demo.printed_page(number))
     ]
     assert len(header_pages) >= 2
 
 
-def test_folios_and_running_heads(demo):
-    for number, text in enumerate(demo.page_texts, start=1):
-        lines = [line.strip() for line in text.splitlines() if line.strip()]
-        has_folio = f"-{number}-" in lines
-        assert has_folio == (number > 2), number
+def test_folios_count_from_the_first_article_and_front_matter_has_none(demo):
+    editorial = demo.articles[0]
+    assert editorial.section.name == "卷首语" and editorial.first_page == 1  # as printed: 卷首语 is page 1
+    for index, text in enumerate(demo.page_texts):
+        folios = re.findall(r"^-(\d+)-$", text, re.M)
+        if index < demo.front:
+            assert not folios, index
+        else:
+            assert folios == [str(index - demo.front + 1)], index
     report = next(a for a in demo.articles if a.section.name == "特别报道")
     for number in range(report.first_page + 1, report.last_page + 1):
-        margin_boxes = demo.page_texts[number - 1].split()[-2:]  # pypdf reads the margins last
+        margin_boxes = demo.printed_page(number).split()[-2:]  # pypdf reads the margins last
         assert margin_boxes == ["特别报道", f"-{number}-"], number
+
+
+def test_a_viewer_shows_the_printed_page_numbers(demo):
+    for reader in (demo.screen_reader, demo.print_reader):
+        labels = reader.page_labels
+        assert labels[:3] == ["封面", "目录", "1"]
+        assert labels[demo.front :] == [str(n) for n in range(1, len(reader.pages) - demo.front + 1)]
+    report = next(a for a in demo.articles if a.section.name == "特别报道")
+    outline = demo.screen_reader.outline
+    section = next(i for i, item in enumerate(outline) if not isinstance(item, list) and item.title == "特别报道")
+    bookmark = outline[section + 1][0]
+    assert demo.screen_reader.page_labels[demo.screen_reader.get_destination_page_number(bookmark)] == str(
+        report.first_page
+    )
+
+
+def test_folios_can_count_from_the_cover(demo, settings):
+    periodical = Periodical.load()
+    periodical.folio_start = Periodical.FolioStart.COVER
+    periodical.save()
+    try:
+        record = issue_build_pdf(issue=Issue.objects.get(year=2017, number=1), variant="screen")
+        reader = PdfReader(record.path)
+        assert record.front_pages == 0 and reader.page_labels[:3] == ["1", "2", "3"]
+        editorial = Article.objects.get(pk=demo.articles[0].pk)
+        assert editorial.first_page == 3
+        assert re.search(r"^-3-$", reader.pages[2].extract_text(), re.M)
+    finally:
+        periodical.folio_start = Periodical.FolioStart.FIRST_ARTICLE
+        periodical.save()
+        issue_build_pdf(issue=Issue.objects.get(year=2017, number=1), variant="screen")
 
 
 def test_bookmarks_go_section_then_article(demo):
     reader = demo.screen_reader
     outline = reader.outline
     top = [item.title for item in outline if not isinstance(item, list)]
-    assert top[:3] == ["目　录", "卷首语", "特别报道"] and "征稿启事" in top
+    assert top[:3] == ["目录", "卷首语", "特别报道"] and "征稿启事" in top
     report_index = next(i for i, item in enumerate(outline) if not isinstance(item, list) and item.title == "特别报道")
     children = outline[report_index + 1]
     assert [child.title for child in children] == ["南滨市跨境电子商务发展报告（2016）"]
@@ -190,7 +239,7 @@ def test_cjk_fonts_are_embedded_and_subset(demo):
 def test_no_line_starts_with_closing_punctuation(demo):
     starts = [
         line.strip()[0]
-        for text in demo.page_texts[3:]
+        for text in demo.page_texts[demo.front :]
         for line in text.splitlines()
         if line.strip() and not re.fullmatch(r"-\d+-", line.strip())
     ]
@@ -201,7 +250,7 @@ def test_no_line_starts_with_closing_punctuation(demo):
 def test_text_copies_without_inserted_characters(demo):
     editorial = demo.articles[0]
     paragraphs = re.findall(r"<p>(.*?)</p>", editorial.body)
-    page = demo.page_texts[editorial.first_page - 1]
+    page = demo.printed_page(editorial.first_page)
     for paragraph in paragraphs:
         # Lines end with a newline; nothing else may appear between the characters.
         assert paragraph in page.replace("\n", ""), paragraph[:20]

@@ -26,6 +26,7 @@ from issues.processes import current_process
 from issues.typesetting import justify, pages, thumbnails
 from issues.typesetting.document import filler_names, issue_html
 from issues.typesetting.fetcher import BASE_URL, ProjectFilesFetcher
+from issues.typesetting.preflight import Finding, preflight
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ class RenderedIssue:
     pdf: bytes
     plan: pages.PagePlan
     article_pages: dict[int, tuple[int, int]]  # article pk -> (first, last) printed page numbers
+    preflight: list[Finding]
 
     @property
     def page_count(self):
@@ -71,7 +73,8 @@ def issue_build_pdf(*, issue: Issue, variant: str = IssuePDF.Variant.SCREEN, for
     started = time.perf_counter()
     file_name = f"issues/{issue.key}/{issue.key}-{variant}.pdf"
     try:
-        rendered = render_pdf(html, variant=variant, periodical=Periodical.load())
+        titles = dict(issue.articles.values_list("pk", "title"))
+        rendered = render_pdf(html, variant=variant, periodical=Periodical.load(), article_titles=titles)
         write_atomically(settings.PROTECTED_ROOT / file_name, rendered.pdf)
     except Exception as exc:
         logger.exception("Typesetting %s (%s) failed", issue, variant)
@@ -94,6 +97,7 @@ def issue_build_pdf(*, issue: Issue, variant: str = IssuePDF.Variant.SCREEN, for
         record.content_pages = rendered.plan.content_pages
         record.fillers = rendered.plan.fillers_json()
         record.blank_pages = len(rendered.plan.blank_indexes)
+        record.preflight = [finding.as_json() for finding in rendered.preflight]
         record.size_bytes = len(rendered.pdf)
         record.build_seconds = time.perf_counter() - started
         record.built_at = timezone.now()
@@ -117,7 +121,7 @@ def _store_page_images(record: IssuePDF, *, build_key: str, pdf: bytes) -> None:
         logger.exception("Page images of %s (%s) failed; the PDF itself is done", record.issue, record.variant)
 
 
-def render_pdf(html: str, *, variant: str, periodical: Periodical) -> RenderedIssue:
+def render_pdf(html: str, *, variant: str, periodical: Periodical, article_titles: dict[int, str]) -> RenderedIssue:
     """Lay out the issue HTML, keep the pages of its page plan and write them; TypesettingError if a
     character has no glyph."""
     justify.install()
@@ -134,6 +138,7 @@ def render_pdf(html: str, *, variant: str, periodical: Periodical) -> RenderedIs
             blanks=variant == IssuePDF.Variant.PRINT,
         )
         document = laid_out.copy([laid_out.pages[index] for index in plan.kept])
+        findings = preflight(document, plan=plan, variant=variant, periodical=periodical, article_titles=article_titles)
         pdf = document.write_pdf(
             pdf_variant=PDF_VARIANTS[variant],
             finisher=lambda _document, pdf: pdf.catalog.update({"PageLabels": plan.page_labels()}),
@@ -145,7 +150,7 @@ def render_pdf(html: str, *, variant: str, periodical: Periodical) -> RenderedIs
             _("字体中没有这些字符，印出来会是方框：%(chars)s")
             % {"chars": "、".join(f"“{c}”(U+{ord(c):04X})" for c in sorted(watcher.characters))}
         )
-    return RenderedIssue(pdf=pdf, plan=plan, article_pages=_article_pages(laid_out, plan))
+    return RenderedIssue(pdf=pdf, plan=plan, article_pages=_article_pages(laid_out, plan), preflight=findings)
 
 
 def build_key(html: str, *, variant: str) -> str:

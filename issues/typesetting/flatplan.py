@@ -27,15 +27,23 @@ from django.contrib.staticfiles import finders
 from django.core.cache import cache
 from django.template.loader import get_template
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from articles.models import Article
-from issues.models import ContentVersion, Issue, IssuePDF
+from issues.models import ContentVersion, Issue, IssuePDF, Periodical
 from issues.typesetting import document, thumbnails
 from issues.typesetting.build import STYLESHEETS, build_key
 from issues.typesetting.document import issue_html
+from issues.typesetting.pages import padding_summary
+from issues.typesetting.preflight import labelled
 
 FINGERPRINT_TIMEOUT = 24 * 60 * 60  # seconds; any change moves the version on long before
-TEMPLATES = ("typesetting/issue.html", "typesetting/_article.html")
+TEMPLATES = (
+    "typesetting/issue.html",
+    "typesetting/_article.html",
+    "typesetting/_masthead.html",
+    "typesetting/_source.html",
+)
 
 
 @dataclass
@@ -75,9 +83,15 @@ class PdfState:
 class FlatPage:
     """One page of the last screen build, with the articles that start on it."""
 
-    number: int
+    number: int  # in the PDF, from 1
+    label: str  # as printed: its folio, or the front-matter page's name
     starting: list[Article] = field(default_factory=list)
     has_image: bool = False
+
+    @property
+    def name(self) -> str:
+        """ "第 12 页", or "封面": how the page is called for someone who cannot see its image."""
+        return _("第 %(number)s 页") % {"number": self.label} if self.label.isdigit() else self.label
 
 
 @dataclass
@@ -90,6 +104,8 @@ class PdfPanel:
     articles: list[Article]  # in print order; first_page/last_page as the last screen build placed them
     images_version: str  # changes with every build, so browsers never show an earlier build's pages
     images_missing: bool  # a screen PDF exists but its page images could not be made
+    padding: str  # what the print variant adds to fill its last signature ("25 页 → 28 页（补 3 页：…）")
+    preflight: list[dict]  # the last print build's findings (preflight.Finding.as_json()), else the screen's
 
     @property
     def unplaced_articles(self) -> list[Article]:
@@ -146,10 +162,16 @@ def pdf_panel(issue: Issue) -> PdfPanel:
     )
     page_count = screen.page_count if screen and screen.is_downloadable else 0
     images = thumbnails.page_images_folder(screen) if page_count else None
-    pages = [FlatPage(number, has_image=images is not None) for number in range(1, (page_count or 0) + 1)]
+    front = screen.front_pages if page_count else 0
+    pages = [
+        FlatPage(number, label=_page_label(number, front), has_image=images is not None)
+        for number in range(1, (page_count or 0) + 1)
+    ]
     for article in articles:
-        if article.first_page and article.first_page <= len(pages):
-            pages[article.first_page - 1].starting.append(article)
+        if article.first_page and article.first_page + front <= len(pages):
+            pages[article.first_page + front - 1].starting.append(article)
+    printed = states[IssuePDF.Variant.PRINT].record
+    checked = printed if printed and printed.built_at else screen
     return PdfPanel(
         issue=issue,
         states=[states[variant] for variant in (IssuePDF.Variant.SCREEN, IssuePDF.Variant.PRINT)],
@@ -157,7 +179,17 @@ def pdf_panel(issue: Issue) -> PdfPanel:
         articles=articles,
         images_version=screen.build_key[:12] if images else "",
         images_missing=bool(page_count) and images is None,
+        padding=padding_summary(screen.content_pages, screen.fillers, Periodical.load().pages_per_signature)
+        if page_count and screen.content_pages
+        else "",
+        preflight=labelled(checked.preflight) if checked else [],
     )
+
+
+def _page_label(number, front):
+    if number > front:
+        return str(number - front)
+    return _("封面") if number == 1 else _("前辅文")
 
 
 def _state(issue, variant, record, *, exact, stamp):

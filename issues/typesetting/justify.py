@@ -13,6 +13,7 @@ spreads letter-spacing, so full lines end exactly at the right margin (tests mea
 """
 
 import re
+from dataclasses import dataclass
 
 from weasyprint.formatting_structure import boxes
 from weasyprint.layout import inline
@@ -26,40 +27,93 @@ CJK = re.compile(
     "\U00020000-\U0003134f]"
 )
 
+# Punctuation that Chinese typesetting compresses to half width (标点挤压). The Noto CJK fonts
+# shipped by Debian (2.00x) have no `chws` feature, so the rule is ours and each mark is set
+# half width with the fonts' `halt` feature: a closing mark followed by another mark
+# (“。”” → “。” half), an opening mark after another opening mark (“（“” → “ half). Question
+# and exclamation marks sit in the middle of their em and are never compressed.
+CLOSING = "，。、；：”’）》」』】〕〉"
+OPENING = "“‘（《「『【〔〈"
+PUNCTUATION = CLOSING + OPENING + "？！"
+_COMPRESSIBLE = re.compile(f"[{CLOSING}](?=[{PUNCTUATION}])|(?<=[{OPENING}])[{OPENING}]")
+_HALF_WIDTH = re.compile(f"[{CLOSING}{OPENING}]")
+HALT = b"halt"
+
+
+@dataclass(frozen=True)
+class Squeeze:
+    """How much tighter than its natural width a line of Chinese may be set (linebreaks.py decides when).
+
+    The first `half_width_marks` punctuation marks of the line go half width (all of them when
+    None), then every CJK character gets `letter_spacing_em` (negative) of letter-spacing.
+    """
+
+    half_width_marks: int | None = None
+    letter_spacing_em: float = 0.0
+
+
+# The squeeze the layouts created now get (linebreaks.py sets it around a line's trial layout).
+current_squeeze: Squeeze | None = None
+
 _installed = False
 _original_set_text = line_break.Layout.set_text
 
 
 def install():
-    """Make WeasyPrint justify CJK lines (idempotent)."""
+    """Make WeasyPrint justify and compress CJK lines, and break them by linebreaks.py's rules (idempotent)."""
+    from issues.typesetting import linebreaks  # which imports this module
+
     global _installed
     if not _installed:
         line_break.Layout.set_text = _set_text
         inline.justify_line = justify_line
+        linebreaks.install()
         _installed = True
+
+
+def half_width_positions(text: str, squeeze: Squeeze | None = None) -> list[int]:
+    """Indexes of the punctuation marks of `text` set half width."""
+    positions = {match.start() for match in _COMPRESSIBLE.finditer(text)}
+    if squeeze is not None:
+        marks = [match.start() for match in _HALF_WIDTH.finditer(text)]
+        positions.update(marks[: squeeze.half_width_marks])
+    return sorted(positions)
 
 
 def _set_text(self, text, justify=False):
     _original_set_text(self, text, justify)
-    spacing = self.justification_spacing if justify else 0
-    if not spacing or not CJK.search(self.text):
+    if not hasattr(self, "cjk_squeeze"):
+        self.cjk_squeeze = current_squeeze  # a layout keeps the squeeze it was made with, until it is drawn
+    if not CJK.search(self.text):
         return
-    style_spacing = self.style["letter_spacing"]
-    units = int((spacing + (0 if style_spacing == "normal" else style_spacing)) * TO_UNITS)
-    if units % TO_UNITS == 0:
-        units += 1  # Pango rounds whole-pixel spacing to one side of the glyph, breaking the halves
+    squeeze = self.cjk_squeeze
+    half = half_width_positions(self.text, squeeze)
+    spacing = self.justification_spacing if justify else 0
+    if squeeze is not None:
+        spacing += squeeze.letter_spacing_em * self.style["font_size"]
+    if not spacing and not half:
+        return
     attributes = pango.pango_layout_get_attributes(self.layout)
     if attributes == ffi.NULL:
         attributes = ffi.gc(pango.pango_attr_list_new(), pango.pango_attr_list_unref)
-    last = len(self.text) - 1 if getattr(self, "cjk_skip_last", False) else None
-    offset = 0  # byte offset of the current character in the UTF-8 string Pango holds
-    for index, character in enumerate(self.text):
-        size = len(character.encode())
-        if index != last and CJK.match(character):
-            attribute = pango.pango_attr_letter_spacing_new(units)
-            attribute.start_index, attribute.end_index = offset, offset + size
-            pango.pango_attr_list_change(attributes, attribute)
-        offset += size
+    offsets = [0]  # byte offset of each character in the UTF-8 string Pango holds
+    for character in self.text:
+        offsets.append(offsets[-1] + len(character.encode()))
+    for index in half:
+        attribute = pango.pango_attr_font_features_new(HALT)
+        attribute.start_index, attribute.end_index = offsets[index], offsets[index + 1]
+        pango.pango_attr_list_change(attributes, attribute)
+    if spacing:
+        style_spacing = self.style["letter_spacing"]
+        units = int((spacing + (0 if style_spacing == "normal" else style_spacing)) * TO_UNITS)
+        if units % TO_UNITS == 0:
+            units += 1  # Pango rounds whole-pixel spacing to one side of the glyph, breaking the halves
+        last = len(self.text) - 1 if getattr(self, "cjk_skip_last", False) else None
+        for index, character in enumerate(self.text):
+            if index != last and CJK.match(character):
+                attribute = pango.pango_attr_letter_spacing_new(units)
+                attribute.start_index, attribute.end_index = offsets[index], offsets[index + 1]
+                pango.pango_attr_list_change(attributes, attribute)
     pango.pango_layout_set_attributes(self.layout, attributes)
 
 
@@ -107,6 +161,7 @@ def _widen(context, box, spacing, gains, last, x_advance):
                 box.text, box.style, context, max_width=None, justification_spacing=spacing
             )
             layout.cjk_skip_last = box is last
+            layout.cjk_squeeze = getattr(box, "cjk_squeeze", None)
             layout.deactivate()
             box.pango_layout = layout
             x_advance += spacing * gain

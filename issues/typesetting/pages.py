@@ -70,6 +70,12 @@ class PagePlan:
         """The folio of the kept page at `pdf_index` (0-based, in the PDF as written)."""
         return pdf_index - self.front_pages + 1
 
+    def label(self, pdf_index: int) -> str:
+        """How the page at `pdf_index` (0-based, in the PDF as written) is called: its folio or its name."""
+        if pdf_index < self.front_pages:
+            return self.front_labels[pdf_index]
+        return str(self.printed_number(pdf_index))
+
     def page_labels(self) -> pydyf.Dictionary:
         """/PageLabels for the catalog: front matter by name, then decimal numbers from 1."""
         numbers = pydyf.Array()
