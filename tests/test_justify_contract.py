@@ -16,7 +16,7 @@ from weasyprint.layout import inline
 from weasyprint.text import ffi, line_break
 
 UPGRADE = (
-    "WeasyPrint changed what issues/typesetting/justify.py patches ({what}); it was written against "
+    "WeasyPrint changed what issues/typesetting/justify.py or linebreaks.py patch ({what}); it was written against "
     "WeasyPrint 70. Read the new code, adapt justify.py, then update this test and the pin in pyproject.toml."
 )
 
@@ -69,3 +69,22 @@ def test_the_attributes_and_pango_calls_justify_uses_are_there():
     ):
         assert hasattr(ffi.pango, name), UPGRADE.format(what=f"pango.{name}")
     assert ffi.TO_UNITS == 1024, UPGRADE.format(what="TO_UNITS")
+
+
+def test_what_linebreaks_wraps_is_still_called_through_its_module():
+    """linebreaks.py wraps inline.split_text_box and block.iter_line_boxes by replacing module attributes."""
+    from weasyprint.layout import block
+
+    assert parameters(inline.split_text_box) == ["context", "box", "available_width", "skip", "is_line_start"], (
+        UPGRADE.format(what=f"inline.split_text_box{inspect.signature(inline.split_text_box)}")
+    )
+    assert re.search(r"= split_text_box\(\s*context, box, ", inspect.getsource(inline)), UPGRADE.format(
+        what="inline.py no longer calls split_text_box(context, box, …)"
+    )
+    assert "from .inline import iter_line_boxes" in inspect.getsource(block), UPGRADE.format(
+        what="block.py no longer imports iter_line_boxes by name (linebreaks.py replaces block.iter_line_boxes)"
+    )
+    assert re.search(r"= iter_line_boxes\(\s*context, child, ", inspect.getsource(block)), UPGRADE.format(
+        what="block.py no longer calls iter_line_boxes(context, child, …)"
+    )
+    assert hasattr(ffi.pango, "pango_attr_font_features_new"), UPGRADE.format(what="pango_attr_font_features_new")

@@ -51,8 +51,17 @@ KIND_LABELS = {
 
 
 def labelled(findings: list[dict]) -> list[dict]:
-    """Stored findings with the name of their kind, for the issue page."""
-    return [{**finding, "label": KIND_LABELS.get(finding["kind"], finding["kind"])} for finding in findings]
+    """Stored findings with the name of their kind and where they are ("第 17 页《…》", "封面")."""
+    return [
+        {**finding, "label": KIND_LABELS.get(finding["kind"], finding["kind"]), "where": _where(finding)}
+        for finding in findings
+    ]
+
+
+def _where(finding):
+    page = finding["page"]
+    where = _("第 %(page)s 页") % {"page": page} if page.isdigit() else page
+    return where + (f"《{finding['article']}》" if finding["article"] else "")
 
 
 def preflight(document, *, plan: PagePlan, variant: str, periodical, article_titles: dict[int, str]):

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from issues.files import write_atomically
 from issues.models import Issue, IssuePDF
 from issues.typesetting.build import issue_build_pdf
+from issues.typesetting.preflight import labelled
 
 
 class Command(BaseCommand):
@@ -38,3 +39,11 @@ class Command(BaseCommand):
                 f"耗时 {record.build_seconds:.2f} 秒 → {output or record.path}"
             )
         )
+        if record.content_pages and record.page_count != record.content_pages:
+            self.stdout.write(f"补页：{record.content_pages} 页 → {record.page_count} 页")
+        findings = labelled(record.preflight)
+        self.stdout.write(f"印前检查：发现 {len(findings)} 项" if findings else "印前检查：未发现问题")
+        for finding in findings:
+            self.stdout.write(
+                f"  [{finding['label']}] {finding['where']}{'：' if finding['where'] else ''}{finding['message']}"
+            )
