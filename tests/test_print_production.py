@@ -275,3 +275,42 @@ def test_a_source_line_is_never_alone_at_the_top_of_a_column():
         if stranded:
             break
     assert stranded, "no length of text stranded the source line without the rule: the test shows nothing"
+
+
+# Chinese typography -----------------------------------------------------------------------------
+
+
+def char_positions(path, index):
+    """(character, x0, size) of every glyph on a page, in reading order of its lines."""
+    page, lines = lines_of_page(path, index)
+    return [
+        (char.get_text(), char.x0, char.size)
+        for line in sorted(lines, key=lambda line: (-line.y0, line.x0))
+        for char in line
+        if hasattr(char, "size")
+    ]
+
+
+def test_adjacent_punctuation_takes_half_width_and_single_marks_a_full_one():
+    # A short paragraph is its own last line: not justified, so every advance is the font's.
+    issue = one_article_issue()
+    Article.objects.update(body="<p>他说：“好。”然后（《南滨》）走了，是的。</p>")
+    record = issue_build_pdf(issue=issue)
+    chars = char_positions(record.path, record.front_pages)
+    text = "".join(char for char, _x, _size in chars)
+    start = text.index("他说")
+    sentence = "他说：“好。”然后（《南滨》）走了，是的。"
+    run = chars[start : start + len(sentence)]
+    assert "".join(char for char, _x, _size in run) == sentence
+
+    def width(fragment):
+        """From the first character of `fragment` to the character after it, in ems."""
+        first = sentence.index(fragment)
+        return round((run[first + len(fragment)][1] - run[first][1]) / run[first][2], 2)
+
+    assert width("说：“") == 2.5  # a colon before an opening quote: half
+    assert width("“好") == 2.0  # a single opening quote keeps its em
+    assert width("。”") == 1.5 and width("然后") == 2.0
+    assert width("（《") == 1.5  # the second of two opening marks
+    assert width("》）") == 1.5
+    assert width("，是") == 2.0  # a comma alone stays full width
