@@ -314,3 +314,16 @@ def test_adjacent_punctuation_takes_half_width_and_single_marks_a_full_one():
     assert width("（《") == 1.5  # the second of two opening marks
     assert width("》）") == 1.5
     assert width("，是") == 2.0  # a comma alone stays full width
+
+
+def test_the_print_covers_band_runs_into_the_bleed():
+    import pypdfium2
+
+    printed = issue_build_pdf(issue=one_article_issue(), variant=IssuePDF.Variant.PRINT)
+    page = pypdfium2.PdfDocument(str(printed.path))[0]
+    image = page.render(scale=2).to_pil().convert("RGB")  # the whole media box: trim and 3 mm bleed around it
+    left, bottom, right, top = page.get_mediabox()
+    dots_per_mm = image.width / ((right - left) / MM)
+    in_the_bleed = (round(1.5 * dots_per_mm), round(1.5 * dots_per_mm))  # top left corner, outside the trim
+    red, green, blue = image.getpixel(in_the_bleed)
+    assert blue > 80 and red < 60, (red, green, blue)  # the band's teal, not white paper
