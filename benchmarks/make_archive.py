@@ -134,8 +134,6 @@ def make_archive(
     *, issues: int = 400, articles_per_issue: int = 25, contributors: int = 2000, seed: int = 2017
 ) -> dict:
     """Migrate the empty database, collect static files, fill in a published archive; counts and seconds."""
-    import tomllib
-
     from django.conf import settings
     from django.core.management import call_command
     from django.db import transaction
@@ -145,7 +143,8 @@ def make_archive(
 
     from articles.models import Article, Authorship, Contributor, SearchText
     from articles.sanitize import html_to_text, sanitize_html
-    from issues.models import ContentVersion, Issue, IssuePDF, MastheadLine, Periodical, Section
+    from issues.bundles.importer import import_periodical
+    from issues.models import ContentVersion, Issue, IssuePDF, MastheadLine, Section
 
     started = time.perf_counter()
     rng = random.Random(seed)
@@ -165,10 +164,7 @@ def make_archive(
 
     blocks = demo_blocks()
     with transaction.atomic():
-        periodical = Periodical.load()
-        for key, value in tomllib.loads((DEMO_DIR / "periodical.toml").read_text("utf-8")).items():
-            setattr(periodical, key, value.strip() if isinstance(value, str) else value)
-        periodical.save()
+        import_periodical(DEMO_DIR, overwrite=True)
 
         sections = []  # one per article position, in print order
         for position, (name, sub, count) in enumerate(SECTIONS):

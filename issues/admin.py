@@ -9,14 +9,44 @@ from axes.admin import AccessAttemptAdmin
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.auth import get_permission_codename
 from django.shortcuts import redirect
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_tasks_db.admin import DBTaskResultAdmin
 from django_tasks_db.models import DBTaskResult
 
-from issues.models import Periodical, Section
+from issues.models import Periodical, Section, StandingPage
 from issues.workflow import TransitionNotAllowed
+
+
+class StandingPageInline(admin.StackedInline):
+    """The pages printed after the articles, in print order.
+
+    They are part of the periodical's settings, so whoever may change those may edit them: the
+    model has no admin of its own through which its own permissions would be handed out.
+    """
+
+    model = StandingPage
+    fields = ["title", "text", "position"]
+    ordering = ["position", "id"]
+    extra = 0
+
+    def _may(self, request, action):
+        opts = self.parent_model._meta
+        return request.user.has_perm(f"{opts.app_label}.{get_permission_codename(action, opts)}")
+
+    def has_view_permission(self, request, obj=None):
+        return self._may(request, "view") or self._may(request, "change")
+
+    def has_add_permission(self, request, obj=None):
+        return self._may(request, "change")
+
+    def has_change_permission(self, request, obj=None):
+        return self._may(request, "change")
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may(request, "change")
 
 
 @admin.register(Periodical)
@@ -27,7 +57,10 @@ class PeriodicalAdmin(admin.ModelAdmin):
         (None, {"fields": ["name", "slogan", "circulation_note"]}),
         (_("主办信息"), {"fields": ["guiding_unit", "host_unit", "contact_email"]}),
         (_("征稿"), {"fields": ["call_for_papers", "manuscript_char_limit"]}),
+        (_("印制"), {"fields": ["page_size", "folio_start", "masthead_placement", "pages_per_signature"]}),
+        (_("内部资料"), {"fields": ["internal_publication", "permit_number"]}),
     ]
+    inlines = [StandingPageInline]
 
     def changelist_view(self, request, extra_context=None):
         return redirect("admin:issues_periodical_change", Periodical.load().pk)

@@ -84,6 +84,14 @@ class Periodical(models.Model):
         periodical, _created = cls.objects.get_or_create(pk=1)
         return periodical
 
+    @property
+    def is_set_up(self) -> bool:
+        """Whether anyone has changed the periodical from the placeholder a fresh install creates."""
+        settings = [field for field in self._meta.concrete_fields if not field.primary_key]
+        if any(getattr(self, field.attname) != field.get_default() for field in settings):
+            return True
+        return self.pk is not None and self.standing_pages.exists()
+
 
 class StandingPage(models.Model):
     """A page the periodical prints in every issue after the articles (notices, back cover text).

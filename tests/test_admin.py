@@ -2,6 +2,7 @@ import re
 from html import unescape
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -66,6 +67,49 @@ def test_periodical_settings_open_straight_on_the_form(staff_client):
     response = staff_client.post(reverse("admin:issues_periodical_change", args=[1]), data)
     assert response.status_code == 302
     assert Periodical.load().manuscript_char_limit == 5000
+
+
+def test_every_periodical_setting_is_on_its_form_under_a_chinese_heading(staff_client):
+    page = staff_client.get(reverse("admin:issues_periodical_change", args=[Periodical.load().pk]))
+    settings = {field.name for field in Periodical._meta.concrete_fields if not field.primary_key}
+    assert settings <= set(form_data(page))
+    html = page.content.decode()
+    for heading in ["主办信息", "征稿", "印制", "内部资料", "固定末页"]:
+        assert re.search(rf">\s*{heading}\s*<", html), heading
+    assert html.index("开本") < html.index("页码起点") < html.index("每帖页数") < html.index("准印证号")
+
+
+def test_an_editor_who_may_change_the_periodical_adds_standing_pages_in_print_order(client, django_user_model):
+    editor = django_user_model.objects.create_user(username="王编辑", is_staff=True)
+    editor.user_permissions.set(Permission.objects.filter(codename="change_periodical"))
+    client.force_login(editor)
+    url = reverse("admin:issues_periodical_change", args=[Periodical.load().pk])
+    data = form_data(client.get(url))
+    assert data["standing_pages-TOTAL_FORMS"] == "0"  # the inline's management form, as the page sends it
+    data |= {
+        "name": "南滨电子商务",
+        "permit_number": "南新出内准字第2016-027号",
+        "pages_per_signature": "8",
+        "standing_pages-TOTAL_FORMS": "2",
+        "standing_pages-0-title": "订阅办法",
+        "standing_pages-0-text": "本刊免费赠阅。\n\n索取请致电编辑部。",
+        "standing_pages-0-position": "2",
+        "standing_pages-1-title": "本刊声明",
+        "standing_pages-1-text": "未经本刊书面许可，不得转载、摘编。",
+        "standing_pages-1-position": "1",
+    }
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302, response.context["errors"]
+    periodical = Periodical.load()
+    assert (periodical.permit_number, periodical.pages_per_signature) == ("南新出内准字第2016-027号", 8)
+    assert [(page.position, page.title, page.text) for page in periodical.standing_pages.all()] == [
+        (1, "本刊声明", "未经本刊书面许可，不得转载、摘编。"),
+        (2, "订阅办法", "本刊免费赠阅。\n\n索取请致电编辑部。"),
+    ]
+    html = client.get(url).content.decode()
+    assert html.index('value="本刊声明"') < html.index('value="订阅办法"')  # the form lists them in print order
 
 
 def test_duplicate_issue_number_is_refused_in_chinese(staff_client):

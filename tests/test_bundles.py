@@ -16,7 +16,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from articles.models import Article, Contributor
-from issues.models import Issue, MastheadLine, Section
+from issues.bundles.importer import PERIODICAL_FIELDS
+from issues.models import Issue, MastheadLine, Periodical, Section, StandingPage
 from tests.factories import image_bytes, make_article, make_contributor, make_issue, make_section
 
 pytestmark = pytest.mark.django_db
@@ -832,3 +833,233 @@ def test_imported_date_and_print_run_lines_are_marked_and_generated_for_a_draft(
         ("主编", "林知远", MastheadLine.Kind.STANDING),
         ("印数", printed[1], MastheadLine.Kind.PRINT_RUN),
     ]
+
+
+# The periodical (periodical.toml) ------------------------------------------------------------
+
+PLACEHOLDER = Periodical._meta.get_field("name").default
+
+# Every setting changed from its default, so a round trip that lost one would show.
+CONFIGURED = {
+    "name": "乡村观察",
+    "slogan": "记录乡村　观察变迁",
+    "guiding_unit": "南滨市农业农村局",
+    "host_unit": "南滨市乡村发展研究中心",
+    "circulation_note": "内部资料 交流学习",
+    "permit_number": "南新出内准字第2019-003号",
+    "contact_email": "xcgc@example.cn",
+    "manuscript_char_limit": 8000,
+    "page_size": "185mm 260mm",
+    "folio_start": "cover",
+    "masthead_placement": "page",
+    "pages_per_signature": 8,
+    "internal_publication": False,
+    "call_for_papers": "欢迎投稿。\n\n来稿请附作者简介。",
+}
+STANDING_PAGES = [
+    ("本刊声明", "未经本刊书面许可，不得转载、摘编。"),
+    ("订阅办法", "本刊免费赠阅。\n\n索取请致电编辑部。"),
+]
+
+
+def periodical_settings() -> dict:
+    periodical = Periodical.load()
+    return {field.name: getattr(periodical, field.name) for field in Periodical._meta.concrete_fields}
+
+
+def standing_pages() -> list[tuple[str, str]]:
+    return list(StandingPage.objects.values_list("title", "text"))
+
+
+def set_up_periodical(**settings) -> Periodical:
+    periodical = Periodical.load()
+    for name, value in settings.items():
+        setattr(periodical, name, value)
+    periodical.save()
+    return periodical
+
+
+def periodical_bundle(root, periodical, **issue_fields):
+    """A bundle of one article with an image, and `periodical` as its periodical.toml (a dict or raw text)."""
+    return write_bundle(
+        root=root,
+        files={
+            "issue.toml": manifest(articles=[VALID_ARTICLE], **issue_fields),
+            "periodical.toml": periodical,
+            "articles/01.md": "![图](../images/chart.png)",
+            "images/chart.png": PNG,
+        },
+    )
+
+
+def empty_the_database():
+    """What a fresh install holds: no issue, article, section, contributor, nor periodical row."""
+    Article.objects.all().delete()
+    Issue.objects.all().delete()
+    Section.objects.filter(parent__isnull=False).delete()
+    Section.objects.all().delete()
+    Contributor.objects.all().delete()
+    Periodical.objects.all().delete()
+
+
+def test_periodical_toml_names_every_setting_of_the_periodical():
+    assert sorted(PERIODICAL_FIELDS) == sorted(
+        field.name for field in Periodical._meta.concrete_fields if not field.primary_key
+    )
+    assert sorted(CONFIGURED) == sorted(PERIODICAL_FIELDS)
+
+
+def test_periodical_round_trips_into_a_fresh_database(tmp_path):
+    periodical = set_up_periodical(**CONFIGURED)
+    for position, (title, text) in enumerate(reversed(STANDING_PAGES), start=1):  # stored out of print order
+        StandingPage.objects.create(periodical=periodical, title=title, text=text, position=10 - position)
+    import_issue(small_bundle(tmp_path / "bundle"))
+    settings_before = periodical_settings()
+    export_issue(2017, 1, tmp_path / "first")
+    first = bundle_contents(tmp_path / "first")
+    assert tomllib.loads(first["periodical.toml"].decode())["standing_pages"] == [
+        {"title": title, "text": text} for title, text in STANDING_PAGES
+    ]
+    assert "name" not in tomllib.loads(first["issue.toml"].decode())  # the issue's own file is unchanged
+
+    empty_the_database()
+    output = import_issue(tmp_path / "first")
+
+    assert output.startswith("已设置刊物：乡村观察\n")
+    assert periodical_settings() == settings_before
+    assert standing_pages() == STANDING_PAGES
+    export_issue(2017, 1, tmp_path / "second")
+    assert bundle_contents(tmp_path / "second") == first
+
+
+@pytest.mark.parametrize("packed", ["folder", "zip of one folder"])
+def test_a_fresh_install_takes_the_periodical_of_the_bundle(tmp_path, packed):
+    assert Periodical.load().name == PLACEHOLDER
+    periodical = {
+        "name": "乡村观察",
+        "folio_start": "cover",
+        "standing_pages": [{"title": title, "text": text} for title, text in STANDING_PAGES],
+    }
+    bundle = periodical_bundle(tmp_path / "bundle", periodical)
+    if packed != "folder":
+        bundle = zip_folder(folder=bundle, dest=tmp_path / "bundle.zip", top="2017-3")
+
+    output = import_issue(bundle)
+
+    assert output == "已设置刊物：乡村观察\n已导入 2017年第3期（总第28期）：1 篇文章。\n"
+    settings = periodical_settings()
+    assert (settings["name"], settings["folio_start"]) == ("乡村观察", "cover")
+    assert settings["pages_per_signature"] == 4 and settings["permit_number"] == ""  # left out: the defaults
+    assert standing_pages() == STANDING_PAGES
+
+
+def test_an_export_from_a_periodical_never_set_up_has_no_periodical_toml(tmp_path):
+    make_issue(year=2017, number=1, total_number=26)
+    export_issue(2017, 1, tmp_path / "out")
+    assert set(bundle_contents(tmp_path / "out")) == {"issue.toml"}
+    assert not Periodical.objects.exists()  # exporting did not create the row either
+
+
+@pytest.mark.parametrize(
+    "editors_change",
+    [{"name": "编辑部的刊名"}, {"pages_per_signature": 8}, {"standing_page": ("印刷说明", "本刊由南滨印刷厂印制。")}],
+    ids=["name", "a print setting", "a standing page"],
+)
+def test_a_periodical_already_set_up_is_kept_unless_asked(tmp_path, editors_change):
+    settings = {key: value for key, value in editors_change.items() if key != "standing_page"}
+    periodical = set_up_periodical(**settings)
+    if "standing_page" in editors_change:
+        title, text = editors_change["standing_page"]
+        StandingPage.objects.create(periodical=periodical, title=title, text=text)
+    before, pages_before = periodical_settings(), standing_pages()
+    bundle = periodical_bundle(tmp_path / "bundle", {"name": "乡村观察", "slogan": "记录乡村"})
+
+    output = import_issue(bundle)
+
+    assert output.splitlines()[0] == (
+        f"刊物设置已存在，未覆盖（{before['name']}）。如要按 periodical.toml 覆盖，请加 --periodical。"
+    )
+    assert periodical_settings() == before and standing_pages() == pages_before
+    assert Issue.objects.filter(year=2017, number=3).exists()  # the issue itself is imported
+
+    output = import_issue(bundle, "--replace", "--periodical")
+
+    assert output.splitlines()[0] == "已设置刊物：乡村观察"
+    # The file's settings win; what it leaves out (the print settings, the standing pages) stays the editors'.
+    assert periodical_settings() == before | {"name": "乡村观察", "slogan": "记录乡村"}
+    assert standing_pages() == pages_before
+
+
+def test_an_empty_list_of_standing_pages_removes_them(tmp_path):
+    periodical = set_up_periodical(name="乡村观察")
+    StandingPage.objects.create(periodical=periodical, title="本刊声明", text="不得转载。")
+    import_issue(periodical_bundle(tmp_path / "bundle", {"name": "乡村观察", "standing_pages": []}), "--periodical")
+    assert standing_pages() == []
+
+
+def test_a_failure_after_the_periodical_was_applied_leaves_it_unset(tmp_path):
+    # Publishing an issue without articles fails, after the periodical has been written.
+    bundle = write_bundle(
+        root=tmp_path / "bundle", files={"issue.toml": manifest(), "periodical.toml": {"name": "乡村观察"}}
+    )
+
+    message = import_error(bundle, "--publish")
+
+    assert message == "2017年第3期（总第28期）还不能“定稿”：本期还没有文章。"
+    assert Periodical.load().name == PLACEHOLDER and Issue.objects.count() == 0
+
+
+PERIODICAL_ERRORS = {
+    "bad TOML syntax": ('name = "乡村观察"\nfolio_start = \n', r"periodical\.toml：TOML 格式错误：.*line 2.*"),
+    "not UTF-8": ('name = "乡村观察"\n'.encode("gbk"), r"periodical\.toml：文件不是 UTF-8 编码的文本。"),
+    "no name": ({"slogan": "记录乡村"}, r"periodical\.toml：name：缺少必填字段。"),
+    "empty name": ({"name": " "}, r"periodical\.toml：name：不能为空。"),
+    "unknown key": (
+        {"name": "乡村观察", "titel": "x"},
+        r"periodical\.toml：titel：未知字段（可用字段：.*standing_pages.*）。",
+    ),
+    "unknown folio_start": (
+        {"name": "乡村观察", "folio_start": "contents"},
+        r"periodical\.toml：folio_start：应为以下之一：article、cover。",
+    ),
+    "pages_per_signature as a string": (
+        {"name": "乡村观察", "pages_per_signature": "4"},
+        r"periodical\.toml：pages_per_signature：应为整数。",
+    ),
+    "pages_per_signature not a choice": (
+        {"name": "乡村观察", "pages_per_signature": 3},
+        r"periodical\.toml：pages_per_signature：应为以下之一：1、2、4、8、16、32。",
+    ),
+    "internal_publication as a string": (
+        {"name": "乡村观察", "internal_publication": "是"},
+        r"periodical\.toml：internal_publication：应为true 或 false。",
+    ),
+    "name too long": ({"name": "刊" * 101}, r"periodical\.toml：name：过长（101 字，上限 100 字）。"),
+    "bad e-mail address": (
+        {"name": "乡村观察", "contact_email": "编辑部"},
+        r"periodical\.toml：contact_email：输入一个有效的 Email 地址。",
+    ),
+    "character limit of zero": (
+        {"name": "乡村观察", "manuscript_char_limit": 0},
+        r"periodical\.toml：manuscript_char_limit：确保该值大于或等于1。",
+    ),
+    "standing page without text": (
+        {"name": "乡村观察", "standing_pages": [{"title": "本刊声明", "text": "不得转载。"}, {"title": "订阅办法"}]},
+        r"periodical\.toml：standing_pages\[2\]\.text：缺少必填字段。",
+    ),
+    "standing page not a table": (
+        {"name": "乡村观察", "standing_pages": ["本刊声明"]},
+        r"periodical\.toml：standing_pages\[1\]：每个固定末页应为一个 \[\[standing_pages\]\] 表。",
+    ),
+}
+
+
+@pytest.mark.parametrize("periodical, expected", PERIODICAL_ERRORS.values(), ids=PERIODICAL_ERRORS.keys())
+def test_a_bad_periodical_toml_is_refused_naming_the_field_and_nothing_is_imported(tmp_path, periodical, expected):
+    before = row_counts()
+
+    message = import_error(periodical_bundle(tmp_path / "bundle", periodical), "--periodical")
+
+    assert re.fullmatch(expected, message), message
+    assert row_counts() == before and media_files() == []
+    assert Periodical.load().name == PLACEHOLDER and standing_pages() == []

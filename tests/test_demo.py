@@ -6,13 +6,15 @@ import pytest
 from django.core.management import call_command
 
 from articles.models import Article, Contributor
-from issues.models import Issue, Periodical, Section
+from issues.models import Issue, Periodical, Section, StandingPage
 
 pytestmark = pytest.mark.django_db
 
 
-def load_demo():
-    call_command("load_demo", stdout=io.StringIO())
+def load_demo() -> str:
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    return out.getvalue()
 
 
 def test_loading_the_demo_twice_duplicates_nothing():
@@ -22,16 +24,23 @@ def test_loading_the_demo_twice_duplicates_nothing():
     assert [model.objects.count() for model in (Issue, Article, Section, Contributor)] == counts
 
 
-def test_demo_sets_up_the_periodical_but_keeps_an_editors_changes():
-    load_demo()
+def test_demo_sets_up_the_periodical_from_its_bundle_but_keeps_an_editors_changes():
+    assert load_demo().startswith("已设置刊物：南滨电子商务\n")
     periodical = Periodical.load()
     assert periodical.name == "南滨电子商务"
     assert periodical.circulation_note == "内部资料 免费交流"
+    assert periodical.permit_number == "南新出内准字第2016-027号"  # as the demo masthead prints it
     assert "6000" in periodical.call_for_papers
+    [notice] = periodical.standing_pages.all()
+    assert notice.title == "本刊声明" and "不得转载" in notice.text
     periodical.name = "编辑改过的刊名"
     periodical.save()
-    load_demo()
-    assert Periodical.load().name == "编辑改过的刊名"
+    notice.delete()
+    assert load_demo().splitlines() == [
+        "刊物设置已存在，未覆盖（编辑改过的刊名）。",
+        "示例期刊 2017年第1期（总第26期） 已存在，跳过。",
+    ]
+    assert Periodical.load().name == "编辑改过的刊名" and not StandingPage.objects.exists()
 
 
 def test_demo_issue_has_the_shape_of_a_printed_bulletin():

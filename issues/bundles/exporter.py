@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from articles.sanitize import sanitize_html
 from issues.bundles.bodies import media_name
 from issues.bundles.errors import BundleError
-from issues.models import Issue
+from issues.bundles.importer import PERIODICAL, PERIODICAL_FIELDS
+from issues.models import Issue, Periodical
 
 ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)  # fixed, so the same issue always zips to the same bytes
 
@@ -76,7 +77,22 @@ def bundle_files(issue: Issue) -> dict[str, bytes]:
     if entries:
         manifest["articles"] = entries
     files["issue.toml"] = tomli_w.dumps(manifest).encode()
+    if periodical := periodical_manifest():
+        files[PERIODICAL] = tomli_w.dumps(periodical, multiline_strings=True).encode()
     return files
+
+
+def periodical_manifest() -> dict | None:
+    """The periodical's settings and standing pages as periodical.toml holds them; None for the placeholder.
+
+    Every setting is written, empty ones too, so the file describes the periodical completely.
+    """
+    periodical = Periodical.objects.first()  # not load(): exporting writes nothing, not even the placeholder row
+    if periodical is None or not periodical.is_set_up:
+        return None
+    manifest = {name: getattr(periodical, name) for name in PERIODICAL_FIELDS}
+    manifest["standing_pages"] = [{"title": page.title, "text": page.text} for page in periodical.standing_pages.all()]
+    return manifest
 
 
 def _export_body(body, body_path, images, files):

@@ -41,6 +41,10 @@ class BundleFiles(ABC):
     def read(self, name: str) -> bytes:
         """The bytes of the file at `name`, or BundleError naming it."""
 
+    @abstractmethod
+    def has(self, name: str) -> bool:
+        """Whether the bundle holds a file at `name` (an optional part, such as periodical.toml)."""
+
     def close(self):  # noqa: B027 - only zips hold something open
         """Release whatever the bundle holds open."""
 
@@ -48,6 +52,10 @@ class BundleFiles(ABC):
 class DirectoryFiles(BundleFiles):
     def __init__(self, root: Path):
         self.root = root.resolve()
+
+    def has(self, name: str) -> bool:
+        target = (self.root / normalize(name)).resolve()
+        return target.is_relative_to(self.root) and target.is_file()
 
     def read(self, name: str) -> bytes:
         target = (self.root / normalize(name)).resolve()
@@ -77,6 +85,9 @@ class ZipFiles(BundleFiles):
             tops = {name.split("/", 1)[0] for name in self.members}
             if len(tops) == 1 and f"{next(iter(tops))}/issue.toml" in self.members:
                 self.prefix = f"{next(iter(tops))}/"
+
+    def has(self, name: str) -> bool:
+        return self.prefix + normalize(name) in self.members
 
     def read(self, name: str) -> bytes:
         info = self.members.get(self.prefix + normalize(name))

@@ -1,6 +1,12 @@
-"""Importing an issue bundle: read and check everything first, then write it in one transaction."""
+"""Importing an issue bundle: read and check everything first, then write it in one transaction.
+
+A bundle may carry the periodical's settings (periodical.toml). They are applied only to a
+periodical nobody has set up yet (`Periodical.is_set_up`), so importing back issues into a fresh
+install names the periodical, and never overwrites what the editors entered unless asked to.
+"""
 
 import datetime
+import enum
 import re
 import secrets
 import tomllib
@@ -10,7 +16,7 @@ from pathlib import Path, PurePosixPath
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
@@ -21,9 +27,27 @@ from issues.bundles.errors import BundleError
 from issues.bundles.files import BundleFiles
 from issues.files import files_removed_on_failure
 from issues.images import web_image
-from issues.models import Issue, MastheadLine, Section
+from issues.models import Issue, MastheadLine, Periodical, Section, StandingPage
 
 MANIFEST = "issue.toml"
+PERIODICAL = "periodical.toml"
+# The settings periodical.toml may give, in the order export writes them; [[standing_pages]] follow.
+PERIODICAL_FIELDS = [
+    "name",
+    "slogan",
+    "guiding_unit",
+    "host_unit",
+    "circulation_note",
+    "permit_number",
+    "contact_email",
+    "manuscript_char_limit",
+    "page_size",
+    "folio_start",
+    "masthead_placement",
+    "pages_per_signature",
+    "internal_publication",
+    "call_for_papers",  # last: the one long text
+]
 _IMG_SRC = re.compile(r'<img\b[^>]*?\ssrc="([^"]*)"')
 
 
@@ -40,6 +64,26 @@ class ArticleEntry:
 
 
 @dataclass
+class PeriodicalEntry:
+    """periodical.toml, checked: the settings it gives, and its standing pages if it lists them."""
+
+    settings: dict[str, str | int | bool]
+    standing_pages: list[tuple[str, str]] | None  # (title, text); None keeps the periodical's own
+
+
+class PeriodicalOutcome(enum.Enum):
+    NONE = "none"  # the bundle has no periodical.toml
+    APPLIED = "applied"
+    KEPT = "kept"  # the periodical was set up already and is left as it was
+
+
+@dataclass
+class ImportResult:
+    issue: Issue
+    periodical: PeriodicalOutcome
+
+
+@dataclass
 class ParsedBundle:
     """Everything an import will write, already read and checked."""
 
@@ -53,16 +97,43 @@ class ParsedBundle:
     articles: list[ArticleEntry]
     images: ImageStore
     cover: tuple[str, bytes] | None
+    periodical: PeriodicalEntry | None = None
 
 
-def import_bundle(path: Path, *, replace: bool = False, publish: bool = False) -> Issue:
-    """Create the issue described by the bundle at `path` (folder or .zip); all or nothing."""
+def import_bundle(
+    path: Path, *, replace: bool = False, publish: bool = False, overwrite_periodical: bool = False
+) -> ImportResult:
+    """Create the issue described by the bundle at `path` (folder or .zip); all or nothing.
+
+    Its periodical.toml, if any, is applied when the periodical is not set up yet, or with
+    `overwrite_periodical`.
+    """
     files = BundleFiles.open(Path(path))
     try:
         bundle = read_bundle(files)
     finally:
         files.close()
-    return write_bundle(bundle, replace=replace, publish=publish)
+    return write_bundle(bundle, replace=replace, publish=publish, overwrite_periodical=overwrite_periodical)
+
+
+def import_periodical(path: Path, *, overwrite: bool = False) -> PeriodicalOutcome:
+    """Apply only the periodical.toml of the bundle at `path`, by the same rule as `import_bundle`."""
+    files = BundleFiles.open(Path(path))
+    try:
+        entry = read_periodical(files)
+    finally:
+        files.close()
+    with transaction.atomic():
+        return _write_periodical(entry, overwrite=overwrite)
+
+
+def periodical_report(outcome: PeriodicalOutcome) -> str:
+    """What became of a bundle's periodical.toml, as a line for the operator ("" when it had none)."""
+    if outcome is PeriodicalOutcome.APPLIED:
+        return _("已设置刊物：%(name)s") % {"name": Periodical.load().name}
+    if outcome is PeriodicalOutcome.KEPT:
+        return _("刊物设置已存在，未覆盖（%(name)s）。") % {"name": Periodical.load().name}
+    return ""
 
 
 # Reading and checking ------------------------------------------------------------------------
@@ -71,8 +142,8 @@ def import_bundle(path: Path, *, replace: bool = False, publish: bool = False) -
 class _Table:
     """Typed access to one TOML table, with errors that name the field."""
 
-    def __init__(self, data, where: str, allowed: set[str]):
-        self.data, self.where = data, where
+    def __init__(self, data, where: str, allowed: set[str], *, path: str = MANIFEST):
+        self.data, self.where, self.path = data, where, path
         unknown = sorted(set(data) - allowed)
         if unknown:
             raise self.error(
@@ -80,7 +151,7 @@ class _Table:
             )
 
     def error(self, key, message):
-        return BundleError(message, path=MANIFEST, field=f"{self.where}{key}")
+        return BundleError(message, path=self.path, field=f"{self.where}{key}")
 
     def get(self, key, kind, *, required=False, default=None, max_length=None):
         if key not in self.data:
@@ -121,15 +192,18 @@ def _max_length(model, name):
     return model._meta.get_field(name).max_length
 
 
+def _read_toml(files: BundleFiles, name: str) -> dict:
+    try:
+        return tomllib.loads(files.read(name).decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise BundleError(_("文件不是 UTF-8 编码的文本。"), path=name)
+    except tomllib.TOMLDecodeError as exc:
+        raise BundleError(_("TOML 格式错误：%(error)s") % {"error": exc}, path=name)
+
+
 def read_bundle(files: BundleFiles) -> ParsedBundle:
     """Parse and check a bundle completely, reading every file it names, writing nothing."""
-    try:
-        manifest = tomllib.loads(files.read(MANIFEST).decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise BundleError(_("文件不是 UTF-8 编码的文本。"), path=MANIFEST)
-    except tomllib.TOMLDecodeError as exc:
-        raise BundleError(_("TOML 格式错误：%(error)s") % {"error": exc}, path=MANIFEST)
-
+    manifest = _read_toml(files, MANIFEST)
     top = _Table(
         manifest,
         "",
@@ -158,6 +232,7 @@ def read_bundle(files: BundleFiles) -> ParsedBundle:
             raise error.at(field="cover")
         except ValidationError as error:
             raise BundleError(" ".join(error.messages), path=cover, field="cover")
+    bundle.periodical = read_periodical(files)
 
     for index, data in enumerate(top.get("articles", list, default=[]), start=1):
         if not isinstance(data, dict):
@@ -184,6 +259,65 @@ def _read_masthead(lines):
             )
         )
     return masthead
+
+
+def read_periodical(files: BundleFiles) -> PeriodicalEntry | None:
+    """The bundle's periodical.toml, checked as the model checks the admin's form; None if it has none.
+
+    Only `name` is required: a setting left out keeps the periodical's own, and so do its standing
+    pages when the file lists none (`standing_pages = []` removes them).
+    """
+    if not files.has(PERIODICAL):
+        return None
+    data = _read_toml(files, PERIODICAL)
+    table = _Table(data, "", {*PERIODICAL_FIELDS, "standing_pages"}, path=PERIODICAL)
+    settings = {}
+    for name in PERIODICAL_FIELDS:
+        if name in data or name == "name":
+            field = Periodical._meta.get_field(name)
+            value = table.get(name, _kind(field), required=name == "name", max_length=field.max_length)
+            choices = [choice for choice, _label in field.flatchoices]
+            if choices and value not in choices:
+                raise table.error(name, _("应为以下之一：%(choices)s。") % {"choices": "、".join(map(str, choices))})
+            settings[name] = value
+    _check_model(Periodical(**settings), table)
+
+    pages = table.get("standing_pages", list, default=None)
+    if pages is not None:
+        pages = [_read_standing_page(page, index) for index, page in enumerate(pages, start=1)]
+    return PeriodicalEntry(settings=settings, standing_pages=pages)
+
+
+def _read_standing_page(data, index: int) -> tuple[str, str]:
+    if not isinstance(data, dict):
+        raise BundleError(
+            _("每个固定末页应为一个 [[standing_pages]] 表。"), path=PERIODICAL, field=f"standing_pages[{index}]"
+        )
+    table = _Table(data, f"standing_pages[{index}].", {"title", "text"}, path=PERIODICAL)
+    title = table.get("title", str, required=True, max_length=_max_length(StandingPage, "title"))
+    text = table.get("text", str, required=True, max_length=_max_length(StandingPage, "text"))
+    _check_model(StandingPage(title=title, text=text), table, exclude=["periodical"])
+    return title, text
+
+
+def _kind(field) -> type:
+    if isinstance(field, models.BooleanField):
+        return bool
+    if isinstance(field, models.IntegerField):
+        return int
+    return str
+
+
+def _check_model(instance, table: _Table, *, exclude=()):
+    """The model's own field validation (validators, choices, lengths), its first error naming the field.
+
+    What concerns the stored row (the periodical's one-row constraint) is checked when it is written.
+    """
+    try:
+        instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        name, messages = next(iter(error.message_dict.items()))
+        raise table.error(name, " ".join(messages))
 
 
 def _read_article(table: _Table) -> ArticleEntry:
@@ -213,7 +347,9 @@ def _read_article(table: _Table) -> ArticleEntry:
 # Writing -------------------------------------------------------------------------------------
 
 
-def write_bundle(bundle: ParsedBundle, *, replace: bool = False, publish: bool = False) -> Issue:
+def write_bundle(
+    bundle: ParsedBundle, *, replace: bool = False, publish: bool = False, overwrite_periodical: bool = False
+) -> ImportResult:
     """Write a checked bundle: database rows in one transaction, files removed again on failure.
 
     The articles and, with `publish`, the issue move through the workflow's own transitions,
@@ -221,6 +357,7 @@ def write_bundle(bundle: ParsedBundle, *, replace: bool = False, publish: bool =
     """
     with files_removed_on_failure() as written, transaction.atomic():
         _make_room(bundle, replace=replace)
+        periodical = _write_periodical(bundle.periodical, overwrite=overwrite_periodical)
         for name, data in bundle.images.files.items():
             stored = default_storage.save(name, ContentFile(data))
             written.append((default_storage, stored))
@@ -253,7 +390,30 @@ def write_bundle(bundle: ParsedBundle, *, replace: bool = False, publish: bool =
             for position, (label, value) in enumerate(bundle.masthead, start=1)
         )
         issue.refresh_masthead()
-    return issue
+    return ImportResult(issue=issue, periodical=periodical)
+
+
+def _write_periodical(entry: PeriodicalEntry | None, *, overwrite: bool) -> PeriodicalOutcome:
+    """Apply periodical.toml to a periodical not set up yet (or to any, with `overwrite`); call in a transaction."""
+    if entry is None:
+        return PeriodicalOutcome.NONE
+    periodical = Periodical.load()
+    if periodical.is_set_up and not overwrite:
+        return PeriodicalOutcome.KEPT
+    for name, value in entry.settings.items():
+        setattr(periodical, name, value)
+    try:
+        periodical.full_clean()
+    except ValidationError as error:
+        raise BundleError(" ".join(error.messages), path=PERIODICAL)
+    periodical.save()
+    if entry.standing_pages is not None:
+        periodical.standing_pages.all().delete()
+        StandingPage.objects.bulk_create(
+            StandingPage(periodical=periodical, title=title, text=text, position=position)
+            for position, (title, text) in enumerate(entry.standing_pages, start=1)
+        )
+    return PeriodicalOutcome.APPLIED
 
 
 def _make_room(bundle, *, replace):

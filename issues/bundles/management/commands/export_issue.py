@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from issues.bundles.errors import BundleError
 from issues.bundles.exporter import export_bundle
@@ -18,9 +19,9 @@ class Command(BaseCommand):
     def handle(self, *args, year, number, dest, **options):
         issue = Issue.objects.filter(year=year, number=number).first()
         if issue is None:
-            raise CommandError(f"没有 {year} 年第 {number} 期。")
+            raise CommandError(_("没有 %(year)d 年第 %(number)d 期。") % {"year": year, "number": number})
         try:
             export_bundle(issue, dest)
         except BundleError as error:
             raise CommandError(str(error))
-        self.stdout.write(self.style.SUCCESS(f"已导出 {issue} 到 {dest}。"))
+        self.stdout.write(self.style.SUCCESS(_("已导出 %(issue)s 到 %(dest)s。") % {"issue": issue, "dest": dest}))

@@ -1,9 +1,10 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from issues.bundles.errors import BundleError
-from issues.bundles.importer import import_bundle
+from issues.bundles.importer import PeriodicalOutcome, import_bundle, periodical_report
 from issues.workflow import TransitionNotAllowed
 
 
@@ -16,11 +17,22 @@ class Command(BaseCommand):
             "--replace", action="store_true", help="replace an existing issue with the same year and number"
         )
         parser.add_argument("--publish", action="store_true", help="publish the issue after importing it")
+        parser.add_argument(
+            "--periodical",
+            action="store_true",
+            help="apply the bundle's periodical.toml even if the periodical has been set up already",
+        )
 
-    def handle(self, *args, path, replace, publish, **options):
+    def handle(self, *args, path, replace, publish, periodical, **options):
         try:
-            issue = import_bundle(path, replace=replace, publish=publish)
+            result = import_bundle(path, replace=replace, publish=publish, overwrite_periodical=periodical)
         except (BundleError, TransitionNotAllowed) as error:
             raise CommandError(str(error))
-        count = issue.articles.count()
-        self.stdout.write(self.style.SUCCESS(f"已导入 {issue}：{count} 篇文章。"))
+        if report := periodical_report(result.periodical):
+            if result.periodical is PeriodicalOutcome.KEPT:
+                report += _("如要按 periodical.toml 覆盖，请加 --periodical。")
+            self.stdout.write(report)
+        count = result.issue.articles.count()
+        self.stdout.write(
+            self.style.SUCCESS(_("已导入 %(issue)s：%(count)d 篇文章。") % {"issue": result.issue, "count": count})
+        )

@@ -2,11 +2,11 @@ import tomllib
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.utils.translation import gettext as _
 
 from issues.bundles.errors import BundleError
-from issues.bundles.importer import import_bundle
-from issues.models import Issue, Periodical
+from issues.bundles.importer import MANIFEST, import_bundle, import_periodical, periodical_report
+from issues.models import Issue
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 
@@ -15,23 +15,25 @@ class Command(BaseCommand):
     help = "Load the demo periodical settings and demo issue; running it again changes nothing."
 
     def handle(self, *args, **options):
-        with transaction.atomic():
-            periodical = Periodical.load()
-            if periodical.name == Periodical._meta.get_field("name").default:
-                settings = tomllib.loads((DEMO_DIR / "periodical.toml").read_text("utf-8"))
-                for key, value in settings.items():
-                    setattr(periodical, key, value.strip() if isinstance(value, str) else value)
-                periodical.full_clean()
-                periodical.save()
-                self.stdout.write(f"已设置刊物：{periodical.name}")
-
-        manifest = tomllib.loads((DEMO_DIR / "issue.toml").read_text("utf-8"))
+        # The periodical comes from the bundle's periodical.toml, by the importer's rule: it sets up
+        # a periodical nobody has set up yet and leaves the editors' own settings alone.
+        manifest = tomllib.loads((DEMO_DIR / MANIFEST).read_text("utf-8"))
         existing = Issue.objects.filter(year=manifest["year"], number=manifest["number"]).first()
-        if existing:
-            self.stdout.write(f"示例期刊 {existing} 已存在，跳过。")
-            return
         try:
-            issue = import_bundle(DEMO_DIR, publish=True)
+            if existing:
+                outcome, issue = import_periodical(DEMO_DIR), None
+            else:
+                result = import_bundle(DEMO_DIR, publish=True)
+                outcome, issue = result.periodical, result.issue
         except BundleError as error:
             raise CommandError(str(error))
-        self.stdout.write(self.style.SUCCESS(f"已导入示例期刊 {issue}（{issue.articles.count()} 篇文章）。"))
+        if report := periodical_report(outcome):
+            self.stdout.write(report)
+        if issue is None:
+            self.stdout.write(_("示例期刊 %(issue)s 已存在，跳过。") % {"issue": existing})
+        else:
+            message = _("已导入示例期刊 %(issue)s（%(count)d 篇文章）。") % {
+                "issue": issue,
+                "count": issue.articles.count(),
+            }
+            self.stdout.write(self.style.SUCCESS(message))
