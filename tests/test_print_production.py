@@ -327,3 +327,19 @@ def test_the_print_covers_band_runs_into_the_bleed():
     in_the_bleed = (round(1.5 * dots_per_mm), round(1.5 * dots_per_mm))  # top left corner, outside the trim
     red, green, blue = image.getpixel(in_the_bleed)
     assert blue > 80 and red < 60, (red, green, blue)  # the band's teal, not white paper
+
+
+def test_preflight_reports_a_cover_whose_headlines_run_into_its_foot():
+    issue = make_issue(year=2020, number=1, total_number=90)
+    long_title = "关于进一步加强和改进全市跨境电子商务综合试验区建设工作的若干意见与实施细则"  # two lines on the cover
+    for position in range(10):
+        section = make_section(name=f"栏目{position}", position=position)
+        for copy in range(2):
+            make_article(issue=issue, section=section, title=f"{long_title}{position}{copy}", body="<p>正文。</p>",
+                         position=position * 2 + copy)  # fmt: skip
+    record = issue_build_pdf(issue=issue)
+    assert [finding["page"] for finding in record.preflight if finding["kind"] == "cover"] == ["封面"]
+
+    Article.objects.update(title="短标题")
+    record = issue_build_pdf(issue=issue)  # the same number of headlines, each on one line: they fit
+    assert not [finding for finding in record.preflight if finding["kind"] == "cover"]

@@ -13,6 +13,10 @@ from issues.models import Issue, Periodical, Section
 from issues.typesetting.fetcher import PRINT_PROFILE_PATH
 
 COVER_HEADLINES_PER_SECTION = 2
+# Lines the cover has room for (a section marker or a headline each): two columns of 8 below an
+# image, or one column of larger type where the image would be. Preflight reports a cover that
+# still does not fit (long titles take two lines).
+COVER_LINES = 16
 
 
 @dataclass
@@ -68,7 +72,7 @@ def issue_html(issue: Issue, *, variant: str) -> str:
         "masthead": list(issue.masthead_lines.printed()),
         "flows": _flows(printed),
         "toc": _toc(printed),
-        "cover_headlines": _cover_headlines(printed),
+        "cover_headlines": _cover_headlines(printed, lines=COVER_LINES),
         "variant": variant,
         "print_profile_url": PRINT_PROFILE_PATH,
         # The call for papers sends authors to the online form, by the address they can type in.
@@ -129,12 +133,21 @@ def _toc(printed):
     return [group for group in groups if group.entries]
 
 
-def _cover_headlines(printed):
-    headlines = []
-    for group in _toc(printed):
-        titles = [article.title for _marker, article in group.entries][:COVER_HEADLINES_PER_SECTION]
-        headlines.append((group.section.name, titles))
-    return headlines
+def _cover_headlines(printed, *, lines):
+    """(section, titles) for the cover: each section's first title, then its second, while there is room."""
+    groups = [(group.section.name, [article.title for _marker, article in group.entries]) for group in _toc(printed)]
+    chosen, used = [], 0
+    for name, titles in groups:
+        if used + 2 > lines:
+            break
+        chosen.append((name, titles[:1]))
+        used += 2
+    for (_name, shown), (_same_name, titles) in zip(chosen, groups):
+        for title in titles[len(shown) : COVER_HEADLINES_PER_SECTION]:
+            if used < lines:
+                shown.append(title)
+                used += 1
+    return chosen
 
 
 _TABLE_TAG = re.compile(r"<(/?)table\b[^>]*>", re.IGNORECASE)

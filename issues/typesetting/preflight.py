@@ -29,7 +29,7 @@ INTERNAL_MASTHEAD = ("编印单位", "发送对象", "印刷单位", "印刷日�
 
 @dataclass
 class Finding:
-    kind: str  # low_dpi, rgb_image, loose_line, orphan, line_start_punctuation, empty_page, signature, internal
+    kind: str  # one of KIND_LABELS
     message: str
     page: str = ""  # printed page number or front-matter name
     article: str = ""
@@ -47,6 +47,7 @@ KIND_LABELS = {
     "empty_page": gettext_lazy("空页"),
     "signature": gettext_lazy("页数"),
     "internal": gettext_lazy("内部资料必印项目"),
+    "cover": gettext_lazy("封面"),
 }
 
 
@@ -77,6 +78,15 @@ def preflight(document, *, plan: PagePlan, variant: str, periodical, article_tit
         page_texts.append(reader.text)
         if index not in blank_pages and not reader.text.strip() and not reader.images:
             findings.append(Finding("empty_page", _("这一页是空白页，但不是为补足印张而加的。"), label))
+    cover_pages = plan.front_labels.count(plan.label(0)) if plan.front_labels else 1
+    if cover_pages > 1 or (document.pages and _cover_overflows(document.pages[0]._page_box)):
+        findings.append(
+            Finding(
+                "cover",
+                _("封面上的标题太多，放不下（压到页脚或排到了下一页）：请缩短标题或减少列入目录的文章。"),
+                plan.label(0),
+            )
+        )
     if variant == "print" and len(document.pages) % periodical.pages_per_signature:
         findings.append(
             Finding(
@@ -110,6 +120,24 @@ def _internal_publication(page_texts, plan, periodical):
             )
         )
     return findings
+
+
+def _cover_overflows(page_box) -> bool:
+    """Whether the cover's headlines reach down into its foot (slogan and units)."""
+    found, stack = {}, [page_box]
+    while stack:
+        box = stack.pop()
+        box = getattr(box, "_box", box)  # behind an absolute placeholder
+        classes = (box.element.get("class") or "").split() if box.element is not None else []
+        for name in ("cover-headlines", "cover-foot"):
+            if name in classes and box.element_tag == "div":
+                found.setdefault(name, box)
+        if isinstance(box, boxes.ParentBox):
+            stack.extend(box.children)
+    headlines, foot = found.get("cover-headlines"), found.get("cover-foot")
+    if headlines is None or foot is None:
+        return False
+    return headlines.position_y + headlines.margin_height() > foot.position_y + 0.5
 
 
 class _PageReader:
