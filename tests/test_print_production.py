@@ -343,3 +343,32 @@ def test_preflight_reports_a_cover_whose_headlines_run_into_its_foot():
     Article.objects.update(title="短标题")
     record = issue_build_pdf(issue=issue)  # the same number of headlines, each on one line: they fit
     assert not [finding for finding in record.preflight if finding["kind"] == "cover"]
+
+
+def test_preflight_names_loose_lines_lone_characters_marks_at_a_line_start_and_empty_pages():
+    from issues.typesetting import justify, pages
+    from issues.typesetting.preflight import preflight
+
+    justify.install()
+    stylesheet = Path(finders.find("typesetting/issue.css")).read_text("utf-8")
+    html = (
+        "<style>@page { size: 105mm 148mm; margin: 10mm; }</style>"
+        '<article class="article" id="article-7"><div class="columns" style="columns: 1">'
+        # An unbreakable run no squeeze can take in leaves the line before it spread out.
+        "<p>这一行后面是一个很长的网址https://example.com/abcdefghijklmnopqrstuvwxyz0123456789 之后还有文字。</p>"
+        "<p>一段文字在这里换行<br>，逗号开头的一行，然后是最后一个<br>字</p>"
+        '</div></article><div style="break-before: page; break-after: page; height: 10mm"></div><p>最后一页。</p>'
+    )
+    document = weasyprint.HTML(string=html).render(stylesheets=[weasyprint.CSS(string=stylesheet)])
+    plan = pages.page_plan(document, filler_names={}, per_signature=1, numbered_from_cover=True, blanks=False)
+    periodical = Periodical.load()
+    periodical.internal_publication = False
+    findings = preflight(document, plan=plan, variant="screen", periodical=periodical, article_titles={7: "测试文章"})
+    by_kind = {finding.kind: finding for finding in findings}
+    assert set(by_kind) == {"loose_line", "orphan", "line_start_punctuation", "empty_page"}, findings
+    assert by_kind["loose_line"].article == "测试文章" and by_kind["loose_line"].page == "1"
+    loose = [finding.message for finding in findings if finding.kind == "loose_line"]
+    assert any("这一行后面是一个很长的网址" in message for message in loose), loose
+    assert by_kind["orphan"].message == "段末一行只有一个字“字”。"
+    assert "，逗号开头的一行" in by_kind["line_start_punctuation"].message
+    assert by_kind["empty_page"].page == "2" and by_kind["empty_page"].article == ""

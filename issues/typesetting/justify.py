@@ -1,4 +1,4 @@
-"""Justified Chinese: spread a line's slack over the gaps between CJK characters, not only spaces.
+"""Justified Chinese: spread a line's slack over the gaps between CJK characters, and compress punctuation.
 
 WeasyPrint 70 justifies a line by widening its spaces (U+0020/U+00A0). A line of Chinese
 has none, so `text-align: justify` leaves it ragged. Here the slack is shared by every
@@ -7,12 +7,18 @@ character except the line's last — by giving those characters Pango letter-spa
 the line is drawn. Only glyph positions change: the PDF's text is the same characters,
 so it copies and searches cleanly.
 
+Every layout of Chinese text also sets adjacent punctuation half width (标点挤压, below), during
+layout as when drawn, so line breaking sees the compressed widths; a layout made under a
+`Squeeze` (linebreaks.py) compresses more and may be set slightly tighter.
+
 `_gain` says how much each text box widens per unit of spacing, following how Pango
-spreads letter-spacing, so full lines end exactly at the right margin (tests measure it). `install()` replaces WeasyPrint's `justify_line` and wraps
-`Layout.set_text`; both exist as used here in WeasyPrint 70.
+spreads letter-spacing, so full lines end exactly at the right margin (tests measure it).
+`install()` replaces WeasyPrint's `justify_line`, wraps `Layout.set_text` and installs
+linebreaks.py; all exist as used here in WeasyPrint 70 (tests/test_justify_contract.py).
 """
 
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from weasyprint.formatting_structure import boxes
@@ -52,8 +58,9 @@ class Squeeze:
     letter_spacing_em: float = 0.0
 
 
-# The squeeze the layouts created now get (linebreaks.py sets it around a line's trial layout).
-current_squeeze: Squeeze | None = None
+# The squeeze the layouts created now get (linebreaks.py sets it around a line's trial layout); a
+# context variable, so that builds in two threads (the immediate task backend) never share it.
+current_squeeze: ContextVar[Squeeze | None] = ContextVar("current_squeeze", default=None)
 
 _installed = False
 _original_set_text = line_break.Layout.set_text
@@ -83,7 +90,7 @@ def half_width_positions(text: str, squeeze: Squeeze | None = None) -> list[int]
 def _set_text(self, text, justify=False):
     _original_set_text(self, text, justify)
     if not hasattr(self, "cjk_squeeze"):
-        self.cjk_squeeze = current_squeeze  # a layout keeps the squeeze it was made with, until it is drawn
+        self.cjk_squeeze = current_squeeze.get()  # a layout keeps the squeeze it was made with, until it is drawn
     if not CJK.search(self.text):
         return
     squeeze = self.cjk_squeeze

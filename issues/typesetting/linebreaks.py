@@ -93,11 +93,11 @@ def split_text_box(context, box, available_width, skip, is_line_start=True):
         return result
 
     for squeeze in SQUEEZES:
-        justify.current_squeeze = squeeze
+        token = justify.current_squeeze.set(squeeze)
         try:
             squeezed = _original_split_text_box(context, box, available_width, skip, is_line_start)
         finally:
-            justify.current_squeeze = None
+            justify.current_squeeze.reset(token)
         squeezed_box, squeezed_resume, _preserved = squeezed
         if squeezed_box is None or (squeezed_resume is not None and squeezed_resume <= resume):
             continue  # took in nothing more

@@ -157,6 +157,8 @@ class _PageReader:
 
     def read(self, box, article=""):
         box = getattr(box, "_box", box)  # an absolutely positioned box, behind its placeholder
+        if isinstance(box, boxes.MarginBox):
+            return  # running heads and folios: a page with nothing else on it is empty
         element_id = box.element.get("id", "") if box.element is not None else ""
         if box.element_tag == "article" and element_id.startswith("article-"):
             article = self.article_titles.get(int(element_id.removeprefix("article-")), "")
