@@ -372,3 +372,15 @@ def test_preflight_names_loose_lines_lone_characters_marks_at_a_line_start_and_e
     assert by_kind["orphan"].message == "段末一行只有一个字“字”。"
     assert "，逗号开头的一行" in by_kind["line_start_punctuation"].message
     assert by_kind["empty_page"].page == "2" and by_kind["empty_page"].article == ""
+
+
+def test_changing_the_signature_or_the_internal_rules_builds_again():
+    issue = one_article_issue()
+    first = issue_build_pdf(issue=issue)
+    periodical = Periodical.load()
+    for field, value in (("pages_per_signature", 8), ("internal_publication", False)):
+        setattr(periodical, field, value)
+        periodical.save()
+        again = issue_build_pdf(issue=issue)
+        assert again.built_at != first.built_at, field  # not skipped as unchanged
+        first = again
