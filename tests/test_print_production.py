@@ -226,6 +226,12 @@ def test_preflight_checks_what_an_internal_publication_must_print(staff_client):
     assert [finding for finding in printed.preflight if finding["kind"] == "internal"] == []
     assert "粤内登字B第12345号" in texts(printed)[0]
 
+    periodical.folio_start = Periodical.FolioStart.COVER  # the masthead is still found in the front matter
+    periodical.save()
+    printed = issue_build_pdf(issue=issue, variant=IssuePDF.Variant.PRINT)
+    assert printed.front_pages == 0
+    assert [finding for finding in printed.preflight if finding["kind"] == "internal"] == []
+
     periodical.internal_publication = False
     periodical.permit_number = ""
     periodical.save()

@@ -131,7 +131,9 @@ def test_only_two_column_running_text_is_measured(tmp_path):
 
 
 def test_findings_name_their_page(tmp_path):
-    second_page = f"<p>{hanzi(FIRST_LINE + LINE, 5)}<br>了。</p>{clean_paragraph()}{clean_paragraph(9)}"  # <br>: see above
+    second_page = (
+        f"<p>{hanzi(FIRST_LINE + LINE, 5)}<br>了。</p>{clean_paragraph()}{clean_paragraph(9)}"  # <br>: see above
+    )
     body = (
         f'<div class="columns">{clean_paragraph(1)}{clean_paragraph(2)}</div>'
         f'<div class="columns" style="break-before: page">{second_page}</div>'

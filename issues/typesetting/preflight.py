@@ -78,7 +78,7 @@ def preflight(document, *, plan: PagePlan, variant: str, periodical, article_tit
         page_texts.append(reader.text)
         if index not in blank_pages and not reader.text.strip() and not reader.images:
             findings.append(Finding("empty_page", _("这一页是空白页，但不是为补足印张而加的。"), label))
-    cover_pages = plan.front_labels.count(plan.label(0)) if plan.front_labels else 1
+    cover_pages = plan.front_labels.count(plan.front_labels[0]) if plan.front_labels else 1
     if cover_pages > 1 or (document.pages and _cover_overflows(document.pages[0]._page_box)):
         findings.append(
             Finding(
@@ -109,7 +109,7 @@ def _internal_publication(page_texts, plan, periodical):
     if not periodical.permit_number or periodical.permit_number not in cover:
         findings.append(Finding("internal", _("封面上没有印准印证号（在“刊物设置”中填写）。"), plan.label(0)))
     # The masthead is in the front matter; a back cover would be among the last pages.
-    front_and_back = "".join(page_texts[: max(plan.front_pages, 1)] + page_texts[plan.content_pages - 1 :])
+    front_and_back = "".join(page_texts[: max(len(plan.front_labels), 1)] + page_texts[plan.content_pages - 1 :])
     missing = [label for label in INTERNAL_MASTHEAD if label not in front_and_back]
     if missing:
         findings.append(
