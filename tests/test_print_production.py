@@ -15,7 +15,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from articles.models import Article
-from issues.models import IssuePDF, MastheadLine, Periodical, StandingPage
+from issues.models import Issue, IssuePDF, MastheadLine, Periodical, StandingPage
 from issues.typesetting.build import issue_build_pdf
 from issues.typesetting.pages import choose_padding, padding_summary
 from tests.factories import make_article, make_issue, make_section
@@ -113,6 +113,13 @@ def test_the_issue_page_says_how_the_print_variant_will_be_padded(staff_client):
     page = staff_client.get(reverse("admin:issues_issue_change", args=[issue.pk])).content.decode()
     assert "4 页 → 8 页（补 4 页：本刊声明 1 页、空白页 3 页）" in page
     assert padding_summary(8, [], 4) == "8 页，是每帖 4 页的整数倍，无需补页"
+
+    # And the confirmation before publishing, which builds the print variant, says it too.
+    issue.status = Issue.Status.READY
+    issue.save()
+    Article.objects.update(status=Article.Status.READY)
+    step = staff_client.get(reverse("admin:issues_issue_step", args=[issue.pk, "publish"])).content.decode()
+    assert "印刷版按上次生成的屏幕版计：4 页 → 8 页（补 4 页：本刊声明 1 页、空白页 3 页）。" in step
 
 
 # Front matter -------------------------------------------------------------------------------

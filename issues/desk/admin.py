@@ -387,6 +387,7 @@ class IssueAdmin(admin.ModelAdmin):
             "articles": articles,
             "publishing": [a for a in articles if a.status == READY],
             "recipients": notice_recipients(issue).count() if step == "publish" else 0,
+            "padding": flatplan.padding_preview(issue.pdfs.filter(variant=IssuePDF.Variant.SCREEN).first()),
             "change_url": change_url,
         }
         return TemplateResponse(request, "admin/desk/issue_step.html", context)

@@ -179,11 +179,16 @@ def pdf_panel(issue: Issue) -> PdfPanel:
         articles=articles,
         images_version=screen.build_key[:12] if images else "",
         images_missing=bool(page_count) and images is None,
-        padding=padding_summary(screen.content_pages, screen.fillers, Periodical.load().pages_per_signature)
-        if page_count and screen.content_pages
-        else "",
+        padding=padding_preview(screen) if page_count else "",
         preflight=labelled(checked.preflight) if checked else [],
     )
+
+
+def padding_preview(screen: IssuePDF | None) -> str:
+    """What the print variant will add to fill its last signature, from the last screen build ("" before one)."""
+    if screen is None or not screen.content_pages or not screen.is_downloadable:
+        return ""
+    return padding_summary(screen.content_pages, screen.fillers, Periodical.load().pages_per_signature)
 
 
 def _page_label(number, front):
