@@ -67,7 +67,20 @@ class ArticleAdmin(admin.ModelAdmin):
     readonly_fields = ["status", "first_page", "last_page"]
     fieldsets = [
         (None, {"fields": ["title", "subtitle", "byline", "source"]}),
-        (_("排期"), {"fields": ["issue", "section", "position", "in_toc", "status", ("first_page", "last_page")]}),
+        (
+            _("排期"),
+            {
+                "fields": [
+                    "issue",
+                    "section",
+                    "position",
+                    "in_toc",
+                    "office_written",
+                    "status",
+                    ("first_page", "last_page"),
+                ]
+            },
+        ),
         (_("正文"), {"fields": ["body", "summary"]}),
         (_("网址"), {"fields": ["slug"], "classes": ["collapse"]}),
     ]

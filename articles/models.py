@@ -133,6 +133,17 @@ class Article(models.Model):
         _("纯文本"), blank=True, editable=False, help_text=_("正文去掉标记，用于搜索和摘要。")
     )
     in_toc = models.BooleanField(_("列入目录"), default=True)
+    # 三审: a piece that came in as a manuscript must pass every review level before its issue is
+    # published; one the office wrote itself is marked so instead.
+    office_written = models.BooleanField(
+        _("本刊撰稿"), default=False, help_text=_("编辑部自己撰写的稿件，不经投稿三审。")
+    )
+    accepted_text = models.TextField(
+        _("录用稿文字"),
+        blank=True,
+        editable=False,
+        help_text=_("录用时稿件的纯文字，三校时与排版后的文字比对（字数增减）。"),
+    )
     first_page = models.PositiveIntegerField(_("起始页"), null=True, blank=True, editable=False)
     last_page = models.PositiveIntegerField(_("结束页"), null=True, blank=True, editable=False)
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT, editable=False)

@@ -5,6 +5,7 @@ its articles (all must be ready) and withdrawing it takes them back. Each transi
 atomic function that locks the row, refuses a move from the wrong status and logs who moved it.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -80,11 +81,14 @@ def issue_send_back(*, issue: Issue, by=None, comment: str = "") -> Issue:
 
 
 @transaction.atomic
-def issue_publish(*, issue: Issue, by=None, comment: str = "") -> Issue:
-    """发布: a ready issue and all its articles (which must be ready) come out; PDFs and notices follow."""
+def issue_publish(*, issue: Issue, by=None, comment: str = "", production: bool = True) -> Issue:
+    """发布: a ready issue and all its articles (which must be ready) come out; PDFs and notices follow.
+
+    `production` False (the bundle importer) skips the registered checks of 三审三校 (PUBLISH_CHECKS).
+    """
     issue = Issue.objects.select_for_update().get(pk=issue.pk)
     if issue.status == READY:
-        _refuse_if_obstructed(issue, target=PUBLISHED)
+        _refuse_if_obstructed(issue, target=PUBLISHED, production=production)
     change_status(
         issue,
         sources={READY},
@@ -126,8 +130,23 @@ class Obstacle:
     article: Article | None = None
 
 
-def issue_obstacles(issue: Issue, *, target: str) -> list[Obstacle]:
-    """What stops `issue` from being marked ready (`READY`) or published (`PUBLISHED`) now; empty if nothing."""
+# What the floors above require before an issue is published (三审 passed, 三校 signed off, …):
+# each a function of the issue returning its obstacles, registered in its app's ready().
+PUBLISH_CHECKS: list[Callable[[Issue], list["Obstacle"]]] = []
+
+
+def register_publish_check(check: Callable[[Issue], list["Obstacle"]]) -> None:
+    """Make `issue_publish` refuse while `check(issue)` returns obstacles (idempotent)."""
+    if check not in PUBLISH_CHECKS:
+        PUBLISH_CHECKS.append(check)
+
+
+def issue_obstacles(issue: Issue, *, target: str, production: bool = True) -> list[Obstacle]:
+    """What stops `issue` from being marked ready (`READY`) or published (`PUBLISHED`) now; empty if nothing.
+
+    `production` False leaves out the registered publish checks: an issue imported from a bundle was
+    reviewed and proofread before it came here.
+    """
     obstacles = []
     if target == PUBLISHED and issue.status == DRAFT:
         obstacles.append(Obstacle(_("本期尚未定稿：文章全部定稿后，先将本期“定稿”。")))
@@ -139,11 +158,14 @@ def issue_obstacles(issue: Issue, *, target: str) -> list[Obstacle]:
         for article in articles
         if article.status == DRAFT
     ]
+    if target == PUBLISHED and production:
+        for check in PUBLISH_CHECKS:
+            obstacles += check(issue)
     return obstacles
 
 
-def _refuse_if_obstructed(issue, *, target):
-    obstacles = issue_obstacles(issue, target=target)
+def _refuse_if_obstructed(issue, *, target, production=True):
+    obstacles = issue_obstacles(issue, target=target, production=production)
     if obstacles:
         raise TransitionNotAllowed(
             _("%(issue)s还不能“%(step)s”：%(reasons)s")

