@@ -1,4 +1,5 @@
-"""Writing files safely: whole or not at all, and never left behind by a step that failed."""
+"""Writing files safely: whole or not at all, and never left behind by a step that failed; handing
+out protected ones."""
 
 import datetime
 import errno
@@ -10,9 +11,13 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import BinaryIO
+from urllib.parse import quote
 
 from django.conf import settings
 from django.db import transaction
+from django.http import FileResponse, HttpResponse
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.http import http_date, quote_etag
 
 from issues.processes import current_process, process_is_gone
 
@@ -147,3 +152,37 @@ def _staged(path: Path, *, place, mode: int | None = None) -> Iterator[BinaryIO]
         place(temporary)
     finally:
         Path(temporary).unlink(missing_ok=True)
+
+
+def protected_file_response(
+    request, path: Path, *, filename: str, ascii_filename: str, etag: str, content_type: str = "application/pdf"
+):
+    """A download of a file under PROTECTED_ROOT (issue PDFs, manuscripts); 304 when the copy is current.
+
+    With BULLETIN_PROTECTED_ACCEL_PREFIX set, nginx sends the file (X-Accel-Redirect to
+    its `internal` location); otherwise Django streams it.
+    """
+    stat = path.stat()
+    unchanged = get_conditional_response(request, etag=quote_etag(etag), last_modified=int(stat.st_mtime))
+    if unchanged is not None:
+        return unchanged
+    prefix = settings.PROTECTED_ACCEL_PREFIX
+    if prefix:
+        relative = path.relative_to(settings.PROTECTED_ROOT).as_posix()
+        response = HttpResponse(content_type=content_type)
+        response["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + quote(relative)
+    else:
+        response = FileResponse(path.open("rb"), content_type=content_type)
+    response["Content-Length"] = str(stat.st_size)
+    response["Content-Disposition"] = content_disposition(filename, ascii_filename)
+    response["ETag"] = quote_etag(etag)
+    response["Last-Modified"] = http_date(stat.st_mtime)
+    # The file is for this reader only: no shared cache may keep it, and browsers must ask again.
+    response["Cache-Control"] = "private, no-cache"
+    patch_vary_headers(response, ["Cookie"])
+    return response
+
+
+def content_disposition(filename: str, ascii_filename: str) -> str:
+    """RFC 6266: an ASCII name for old clients, the real (Chinese) name as RFC 8187 UTF-8."""
+    return f"attachment; filename=\"{ascii_filename}\"; filename*=UTF-8''{quote(filename, safe='')}"

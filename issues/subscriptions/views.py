@@ -18,9 +18,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from issues.files import protected_file_response
 from issues.models import Issue, Periodical
 from issues.subscriptions.access import pdf_access
-from issues.subscriptions.delivery import protected_file_response, stamped_copy
+from issues.subscriptions.delivery import stamped_copy
 from issues.subscriptions.forms import BackgroundPasswordResetForm, RegistrationForm, ResendConfirmationForm
 from issues.subscriptions.models import AccountMail, Download, Subscriber
 from issues.subscriptions.services import (
