@@ -391,7 +391,7 @@ def test_accepting_converts_the_manuscript_into_a_draft_article(client, editor, 
     src = re.search(r'<img src="([^"]+)"', article.body).group(1)
     assert src.startswith(settings.MEDIA_URL)
     assert (Path(settings.MEDIA_ROOT) / src.removeprefix(settings.MEDIA_URL)).is_file()
-    assert [a.contributor for a in article.authorships.all()] == [existing]
+    assert [a.contributor for a in article.authorships.all()] == [existing, Contributor.objects.get(name="马骏")]
     existing.refresh_from_db()
     assert existing.affiliation == "南滨市电子商务服务中心"
     submission.refresh_from_db()
@@ -415,7 +415,7 @@ def test_accepting_in_the_admin_opens_the_new_article(client, editor):
     assert response.status_code == 302 and response["Location"] == reverse(
         "admin:articles_article_change", args=[article.pk]
     )
-    assert Contributor.objects.get().name == "周雅琴"
+    assert [a.contributor.name for a in article.authorships.all()] == ["周雅琴", "马骏"]
     assert SubmissionEvent.objects.filter(to_status=Status.ACCEPTED, changed_by=editor, comment="录用").exists()
 
 

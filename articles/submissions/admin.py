@@ -1,16 +1,29 @@
+import hashlib
+import re
+from pathlib import Path
+
 from django import forms
 from django.contrib import admin, messages
-from django.shortcuts import redirect
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import path, reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from articles import word
+from articles.submissions import manuscripts
 from articles.submissions.models import Manuscript, Submission, SubmissionEvent
 from articles.submissions.services import submission_accept, submission_transition
 from articles.word import WordError
 from issues.admin import ReadOnlyInline, StatusChangeInline
-from issues.models import Section
+from issues.files import protected_file_response
+from issues.models import Issue, Section
 from issues.workflow import TransitionNotAllowed
+
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 AUTHOR_FIELDS = [
     "tracking_number", "title", "author_name", "affiliation", "postal_address", "phone", "email",
@@ -29,6 +42,10 @@ class DecisionForm(forms.ModelForm):
     section = forms.ModelChoiceField(
         label=_("录用后放入栏目"), queryset=Section.objects.select_related("parent"), required=False
     )
+    issue = forms.ModelChoiceField(
+        label=_("录用后排入期刊"), queryset=Issue.objects.filter(status=Issue.Status.DRAFT), required=False,
+        help_text=_("可不选，以后在期刊页面排入。"),
+    )  # fmt: skip
 
     class Meta:
         model = Submission
@@ -37,6 +54,9 @@ class DecisionForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         moves = self.instance.allowed_moves(by_editor=True)
+        if not self.instance.is_decided:
+            # In one step from any undecided status: submission_accept makes the moves on the way.
+            moves = moves | {Submission.Status.ACCEPTED}  # a new set: never the model's own EDITOR_MOVES
         self.fields["next_status"].choices = [("", _("（不变）"))] + [
             (value, label) for value, label in Submission.Status.choices if value in moves
         ]
@@ -49,8 +69,23 @@ class DecisionForm(forms.ModelForm):
 
 
 class ManuscriptInline(ReadOnlyInline):
+    """Every version of the manuscript, newest first, each downloadable as the author sent it."""
+
     model = Manuscript
-    fields = ["uploaded_at", "original_name", "char_count"]
+    fields = ["uploaded_at", "download", "size", "char_count"]
+    verbose_name_plural = _("稿件版本（新的在前）")
+
+    @admin.display(description=_("原文件名"))
+    def download(self, manuscript):
+        url = reverse("admin:submissions_submission_manuscript", args=[manuscript.submission_id, manuscript.pk])
+        return render_to_string("admin/_link.html", {"url": url, "text": manuscript.original_name})
+
+    @admin.display(description=_("大小"))
+    def size(self, manuscript):
+        try:
+            return filesizeformat(manuscript.file.size)
+        except OSError:
+            return _("文件缺失")
 
 
 class SubmissionEventInline(StatusChangeInline):
@@ -79,18 +114,21 @@ class SubmissionAdmin(admin.ModelAdmin):
     list_display = ["tracking_number", "title", "author_name", "affiliation", "status", "char_count", "assigned_editor", "submitted_at"]  # fmt: skip
     list_filter = ["status", HonorariumFilter, ("assigned_editor", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["tracking_number", "title", "author_name", "affiliation", "email"]
-    readonly_fields = [*AUTHOR_FIELDS, "status", "char_count", "manuscript_text", "article_link"]
+    readonly_fields = [*AUTHOR_FIELDS, "status", "char_count", "manuscript_text", "manuscript_changes", "article_link"]
     fieldsets = [
         (_("稿件"), {"fields": AUTHOR_FIELDS}),
-        (_("处理"), {"fields": ["status", "assigned_editor", "next_status", "message", "section", "article_link"]}),
+        (
+            _("处理"),
+            {"fields": ["status", "assigned_editor", "next_status", "message", "section", "issue", "article_link"]},
+        ),
         (_("内部"), {"fields": ["internal_notes"]}),
         (_("稿酬"), {"fields": ["honorarium_amount", "honorarium_paid_on"]}),
-        (_("正文"), {"fields": ["char_count", "manuscript_text"]}),
+        (_("正文"), {"fields": ["char_count", "manuscript_text", "manuscript_changes"]}),
     ]
     inlines = [ManuscriptInline, SubmissionEventInline]
 
     class Media:
-        css = {"all": ["desk/desk.css"]}
+        css = {"all": ["desk/desk.css", "desk/manuscript.css"]}
 
     def has_add_permission(self, request):
         return False  # submissions come through the public form
@@ -103,12 +141,38 @@ class SubmissionAdmin(admin.ModelAdmin):
         manuscript = submission.manuscript
         return manuscript.char_count if manuscript else "—"
 
-    @admin.display(description=_("正文（转换后的文本）"))
+    @admin.display(description=_("正文（录用后的样子）"))
     def manuscript_text(self, submission):
         manuscript = submission.manuscript
         if not manuscript:
             return "—"
-        return render_to_string("admin/submissions/manuscript_text.html", {"manuscript": manuscript})
+        context = {"manuscript": manuscript}
+        try:
+            html, _images = word.docx_html(manuscript.file.read(), image_folder=None)
+        except (WordError, OSError) as error:  # OSError: the file is gone from the protected folder
+            context["error"] = str(error)
+        else:
+            body, context["removed"] = manuscripts.article_body(submission, html)
+            context["body"] = mark_safe(body)  # sanitised by docx_html: the articles.sanitize allowlist
+        finally:
+            manuscript.file.close()
+        return render_to_string("admin/submissions/manuscript_text.html", context)
+
+    @admin.display(description=_("修改前后对比"))
+    def manuscript_changes(self, submission):
+        versions = list(reversed(submission.manuscripts.all()))  # oldest first
+        if len(versions) < 2:
+            return "—"
+        comparisons = [
+            {
+                "older": older,
+                "newer": newer,
+                "number": number,
+                "changes": manuscripts.paragraph_changes(older.text, newer.text),
+            }
+            for number, (older, newer) in enumerate(zip(versions, versions[1:]), start=2)
+        ]
+        return render_to_string("admin/submissions/manuscript_changes.html", {"comparisons": comparisons[::-1]})
 
     @admin.display(description=_("文章"))
     def article_link(self, submission):
@@ -125,7 +189,11 @@ class SubmissionAdmin(admin.ModelAdmin):
         try:
             if to == Submission.Status.ACCEPTED:
                 request.accepted_article = submission_accept(
-                    submission=submission, editor=request.user, section=form.cleaned_data["section"], message=message
+                    submission=submission,
+                    editor=request.user,
+                    section=form.cleaned_data["section"],
+                    issue=form.cleaned_data.get("issue"),
+                    message=message,
                 )
             else:
                 submission_transition(submission=submission, to=to, by=request.user, message=message)
@@ -138,3 +206,40 @@ class SubmissionAdmin(admin.ModelAdmin):
             messages.success(request, _("已录用，并生成了文章草稿，请排入期刊。"))
             return redirect("admin:articles_article_change", article.pk)
         return super().response_change(request, submission)
+
+    # The author's Word files, for staff who may see the submission
+
+    def get_urls(self):
+        download = path(
+            "<int:object_id>/manuscripts/<int:manuscript_id>/",
+            self.manuscript_download,
+            name="submissions_submission_manuscript",
+        )
+        return [download, *super().get_urls()]
+
+    def manuscript_download(self, request, object_id, manuscript_id):
+        """One version of the manuscript as the author uploaded it, under its original name.
+
+        Not behind `admin_view`, which would send anyone else to the sign-in page: whoever is
+        not active staff allowed to view submissions gets 403, an unknown file 404.
+        """
+        if not (request.user.is_active and request.user.is_staff and self.has_view_permission(request)):
+            raise PermissionDenied
+        manuscript = get_object_or_404(
+            Manuscript.objects.select_related("submission"), pk=manuscript_id, submission_id=object_id
+        )
+        try:
+            file_path = Path(manuscript.file.path)
+            if not file_path.is_file():
+                raise FileNotFoundError(file_path)
+        except (OSError, ValueError) as missing:
+            raise Http404(_("稿件文件已不在服务器上。")) from missing
+        ascii_name = manuscript.original_name if re.fullmatch(r"[\w.() -]+", manuscript.original_name, re.ASCII) else ""
+        return protected_file_response(
+            request,
+            file_path,
+            filename=manuscript.original_name,
+            ascii_filename=ascii_name or f"{manuscript.submission.tracking_number}-{manuscript.pk}.docx",
+            etag=hashlib.sha256(manuscript.file.name.encode()).hexdigest()[:32],
+            content_type=DOCX_TYPE,
+        )

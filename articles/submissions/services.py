@@ -1,16 +1,20 @@
 """The editorial workflow of submissions: receiving, reviewing, revising, deciding, accepting."""
 
 import secrets
+from collections import deque
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from articles import word
 from articles.models import Article, Authorship, Contributor
+from articles.sanitize import html_to_text
+from articles.submissions import manuscripts
 from articles.submissions.models import Manuscript, Submission, SubmissionEvent
 from issues.files import files_removed_on_failure
 from issues.mail import templated_email
@@ -67,24 +71,73 @@ def submission_transition(*, submission: Submission, to: str, by=None, message: 
     return submission
 
 
-def submission_accept(*, submission: Submission, editor, section, message: str = "") -> Article:
-    """Accept a piece and turn its manuscript into a draft article (images into media), all or nothing."""
+def submission_accept(*, submission: Submission, editor, section, issue=None, message: str = "") -> Article:
+    """Accept a piece from whatever undecided status it is in, and make a clean draft article of it.
+
+    Every move on the way (已收稿 → 审稿中 → 已录用) is a `submission_transition`, logged; the
+    author is mailed the decision once. The draft has all the listed authors in order, the body
+    without the manuscript's own title and byline lines, images in media, and `accepted_text`;
+    `issue` (optional) schedules it at the end of that issue. All or nothing.
+    """
     with files_removed_on_failure() as written, transaction.atomic():
-        submission = submission_transition(
-            submission=submission, to=Submission.Status.ACCEPTED, by=editor, message=message
-        )
+        submission = Submission.objects.select_for_update().get(pk=submission.pk)
+        _check_reviews(submission)
+        for status in _moves_to_acceptance(submission):
+            comment = message if status == Submission.Status.ACCEPTED else ""
+            submission = submission_transition(submission=submission, to=status, by=editor, message=comment)
         folder = f"articles/images/submission-{submission.pk}-{secrets.token_hex(4)}"
-        body, images = word.docx_html(submission.manuscript.file.read(), image_folder=folder)
+        html, images = word.docx_html(submission.manuscript.file.read(), image_folder=folder)
         for name, data in images.items():
             written.append((default_storage, default_storage.save(name, ContentFile(data))))
-        body = _media_urls(body, images)
+        body, _removed = manuscripts.article_body(submission, _media_urls(html, images))
+        position = 0
+        if issue is not None:
+            position = (issue.articles.aggregate(last=Max("position"))["last"] or 0) + 10
         article = Article.objects.create(
-            section=section, title=submission.title, summary=submission.abstract, body=body
+            section=section,
+            issue=issue,
+            position=position,
+            title=submission.title,
+            summary=submission.abstract,
+            body=body,
+            accepted_text=html_to_text(body),
         )
-        Authorship.objects.create(article=article, contributor=_contributor(submission), position=1)
+        for position, contributor in enumerate(_contributors(submission), start=1):
+            Authorship.objects.create(article=article, contributor=contributor, position=position)
         submission.article = article
         submission.save(update_fields=["article"])
     return article
+
+
+def _check_reviews(submission: Submission) -> None:
+    """Where acceptance will be refused until the reviews (三审) are done; nothing is checked yet.
+
+    Raise TransitionNotAllowed, saying what is missing, to refuse: `submission_accept` calls
+    this first, before it moves or writes anything.
+    """
+
+
+def _moves_to_acceptance(submission: Submission) -> list[str]:
+    """The fewest editor moves `Submission.EDITOR_MOVES` allows from the current status to 已录用."""
+    accepted = Submission.Status.ACCEPTED
+    paths, queue = {submission.status: []}, deque([submission.status])
+    while queue:
+        status = queue.popleft()
+        for following in sorted(Submission.EDITOR_MOVES.get(status, ())):
+            if following not in paths:
+                paths[following] = [*paths[status], following]
+                queue.append(following)
+    if accepted not in paths:
+        label = dict(Submission.Status.choices)[submission.status]
+        raise TransitionNotAllowed(_("稿件已是“%(status)s”，不能再录用。") % {"status": label})
+    return paths[accepted]
+
+
+def _contributors(submission):
+    """The author, then each co-author, as Contributors (see `_contributor` and `_co_author`)."""
+    author = _contributor(submission)
+    co_authors = manuscripts.authors_of(submission)[1:]
+    return [author] + [_co_author(person) for person in co_authors]
 
 
 def _contributor(submission):
@@ -96,6 +149,21 @@ def _contributor(submission):
     for field in ("affiliation", "email", "phone", "postal_address"):
         setattr(contributor, field, getattr(submission, field))
     contributor.save()
+    return contributor
+
+
+def _co_author(person):
+    """A co-author (a name, perhaps an affiliation): the contributor of that name without e-mail, else a new one.
+
+    Only a name is known, so a contributor with an e-mail address (someone identified) is never
+    taken for them, and an affiliation already on record is not overwritten.
+    """
+    contributor = Contributor.objects.filter(name=person.name, email="").order_by("pk").first()
+    if contributor is None:
+        return Contributor.objects.create(name=person.name, affiliation=person.affiliation)
+    if person.affiliation and not contributor.affiliation:
+        contributor.affiliation = person.affiliation
+        contributor.save(update_fields=["affiliation"])
     return contributor
 
 
