@@ -14,6 +14,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from articles import word
+from articles.sanitize import sanitize_html
 from articles.submissions import manuscripts
 from articles.submissions.models import Manuscript, Submission, SubmissionEvent
 from articles.submissions.services import submission_accept, submission_transition
@@ -149,11 +150,14 @@ class SubmissionAdmin(admin.ModelAdmin):
         context = {"manuscript": manuscript}
         try:
             html, _images = word.docx_html(manuscript.file.read(), image_folder=None)
-        except (WordError, OSError) as error:  # OSError: the file is gone from the protected folder
+        except WordError as error:
             context["error"] = str(error)
+        except OSError:
+            context["error"] = _("稿件文件已不在服务器上。")
         else:
             body, context["removed"] = manuscripts.article_body(submission, html)
-            context["body"] = mark_safe(body)  # sanitised by docx_html: the articles.sanitize allowlist
+            # Cut from docx_html's sanitised output; cleaned once more so what is marked safe is the allowlist's own.
+            context["body"] = mark_safe(sanitize_html(body))
         finally:
             manuscript.file.close()
         return render_to_string("admin/submissions/manuscript_text.html", context)
