@@ -249,10 +249,11 @@ def test_in_production_nginx_sends_the_manuscript(client, editor, settings):
 def test_only_staff_who_may_view_submissions_download(client, editor, django_user_model):
     submission = submitted_manuscript(client)
     url = download_url(submission.manuscript)
-    assert client.get(url).status_code == 403  # anonymous
+    login = reverse("admin:login")
+    assert client.get(url)["Location"].startswith(login)  # anonymous: to the sign-in page, then back
     reader = django_user_model.objects.create_user(username="reader", password="x")
     client.force_login(reader)
-    assert client.get(url).status_code == 403
+    assert client.get(url)["Location"].startswith(login)  # not staff
     clerk = django_user_model.objects.create_user(username="clerk", password="x", is_staff=True)
     client.force_login(clerk)
     assert client.get(url).status_code == 403

@@ -216,7 +216,7 @@ class SubmissionAdmin(admin.ModelAdmin):
     def get_urls(self):
         download = path(
             "<int:object_id>/manuscripts/<int:manuscript_id>/",
-            self.manuscript_download,
+            self.admin_site.admin_view(self.manuscript_download),
             name="submissions_submission_manuscript",
         )
         return [download, *super().get_urls()]
@@ -224,10 +224,11 @@ class SubmissionAdmin(admin.ModelAdmin):
     def manuscript_download(self, request, object_id, manuscript_id):
         """One version of the manuscript as the author uploaded it, under its original name.
 
-        Not behind `admin_view`, which would send anyone else to the sign-in page: whoever is
-        not active staff allowed to view submissions gets 403, an unknown file 404.
+        Behind `admin_view`: whoever is not signed in as staff goes to the sign-in page (an editor
+        whose session ran out comes back here); staff not allowed to view submissions get 403, an
+        unknown file 404.
         """
-        if not (request.user.is_active and request.user.is_staff and self.has_view_permission(request)):
+        if not self.has_view_permission(request):
             raise PermissionDenied
         manuscript = get_object_or_404(
             Manuscript.objects.select_related("submission"), pk=manuscript_id, submission_id=object_id
