@@ -7,6 +7,7 @@ overrides the files; deleting it brings them back.
 """
 
 import logging
+import re
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
@@ -53,6 +54,11 @@ class MailSpec:
         """The subject and body as the file templates write them."""
         return tuple(get_template(f"{self.name}{suffix}.txt").template.source for suffix in ("_subject", ""))
 
+    def editable_sources(self) -> tuple[str, str]:
+        """The file templates as an editor would write them: plain text with {{ variables }}, without
+        the translation and escaping tags an edited wording does not need (see plain_source)."""
+        return tuple(plain_source(source) for source in self.file_sources())
+
     def unknown_variables(self, source: str) -> list[str]:
         """The variables `source` uses that this mail's context does not provide (it must compile)."""
         known = self.variables.keys()
@@ -77,6 +83,22 @@ def known_mails() -> dict[str, MailSpec]:
     """Every declared mail by template name, each app's `mails.py` imported first."""
     autodiscover_modules("mails")
     return dict(sorted(_registry.items()))
+
+
+_WRAPPERS = re.compile(r"\{% (load i18n|autoescape off|endautoescape) %\}")
+_TRANSLATE = re.compile(r'\{% translate "([^"]*)" %\}')
+_BLOCK = re.compile(r"\{% blocktranslate with ([^%]*?) %\}(.*?)\{% endblocktranslate %\}", re.DOTALL)
+
+
+def plain_source(source: str) -> str:
+    """`source` with {% translate %} and {% blocktranslate with … %} replaced by their Chinese text and
+    variables (the office writes its wording in Chinese), and the tags of plain-text rendering dropped."""
+
+    def unfold(block):
+        aliases = dict(pair.split("=", 1) for pair in block[1].split())
+        return re.sub(r"\{\{ (\w+) \}\}", lambda var: "{{ " + aliases.get(var[1], var[1]) + " }}", block[2])
+
+    return _BLOCK.sub(unfold, _TRANSLATE.sub(lambda text: text[1], _WRAPPERS.sub("", source))).strip()
 
 
 def compile_template(source: str):

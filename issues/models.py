@@ -72,7 +72,10 @@ class Periodical(models.Model):
         constraints = [models.CheckConstraint(condition=Q(pk=1), name="periodical_single_row")]
 
     def __str__(self):
-        return self.name
+        from issues.mail import known_mails  # the registry renders through this model
+
+        spec = known_mails().get(self.name)
+        return str(spec.description) if spec else self.name
 
     def save(self, *args, **kwargs):
         self.pk = 1
@@ -563,4 +566,7 @@ class MailTemplate(models.Model):
         ordering = ["name"]
 
     def __str__(self):
-        return self.name
+        from issues.mail import known_mails  # the registry renders through this model
+
+        spec = known_mails().get(self.name)
+        return str(spec.description) if spec else self.name
