@@ -7,16 +7,21 @@ The issue page itself, where an issue is composed, typeset and published, is the
 
 from axes.admin import AccessAttemptAdmin
 from axes.models import AccessAttempt
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_permission_codename
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
+from django.template import TemplateSyntaxError
+from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_tasks_db.admin import DBTaskResultAdmin
 from django_tasks_db.models import DBTaskResult
 
-from issues.models import Periodical, Section, StandingPage
+from issues.mail import compile_template, known_mails, render_plain
+from issues.models import MailTemplate, Periodical, Section, StandingPage
 from issues.workflow import TransitionNotAllowed
 
 
@@ -205,3 +210,126 @@ class LoginAttemptAdmin(AccessAttemptAdmin):
         if remaining > 0:
             return gettext("还可尝试 %(count)d 次") % {"count": remaining}
         return gettext("已锁定")
+
+
+class MailTemplateForm(forms.ModelForm):
+    """An edited wording of one of the site's mails: it must compile and use only the variables its mail provides.
+
+    Submitted with the 预览 button, a valid form is not saved: the page comes back with the mail
+    rendered from the registry's sample values (`preview`).
+    """
+
+    PREVIEW = "_preview"
+
+    class Meta:
+        model = MailTemplate
+        fields = ["name", "subject", "body"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 18, "cols": 90})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.preview = None
+        if "name" in self.fields:  # adding: one of the declared mails that has no edited wording yet
+            edited = set(MailTemplate.objects.values_list("name", flat=True))
+            choices = [(name, spec.description) for name, spec in known_mails().items() if name not in edited]
+            self.fields["name"] = forms.ChoiceField(label=_("邮件"), choices=[("", "---------"), *choices])
+
+    def _checked(self, field):
+        source = self.cleaned_data.get(field, "")
+        spec = known_mails().get(self.instance.name or self.cleaned_data.get("name", ""))
+        try:
+            compile_template(source)
+        except TemplateSyntaxError as error:
+            raise ValidationError(
+                _("模板写法有误，无法使用：请检查 {{ }} 与 {%% %%} 是否成对、标签是否写错（%(detail)s）。"),
+                params={"detail": error},
+            ) from None
+        unknown = spec.unknown_variables(source) if spec else []
+        if unknown:
+            raise ValidationError(
+                _("这封邮件没有这些变量：%(names)s。可用的变量列在表单下方。"), params={"names": "、".join(unknown)}
+            )
+        return source
+
+    def clean_subject(self):
+        return self._checked("subject")
+
+    def clean_body(self):
+        return self._checked("body")
+
+    def clean(self):
+        cleaned = super().clean()
+        spec = known_mails().get(self.instance.name or cleaned.get("name", ""))
+        if spec is None or self.errors:
+            return cleaned
+        try:
+            context = spec.sample_context()
+            self.preview = {
+                "subject": " ".join(render_plain(cleaned["subject"], context).split()),
+                "body": render_plain(cleaned["body"], context),
+            }
+        except Exception as error:  # a filter or tag failing on real values would fail the same way when sent
+            raise ValidationError(_("用示例数据试写这封邮件时出错：%(detail)s"), params={"detail": error}) from None
+        return cleaned
+
+    def is_valid(self):
+        """False after a preview even when valid, so the admin shows the form again instead of saving."""
+        return super().is_valid() and self.PREVIEW not in self.data
+
+
+@admin.register(MailTemplate)
+class MailTemplateAdmin(admin.ModelAdmin):
+    """The site's e-mails as the office words them: every declared mail is listed; editing one stores an override."""
+
+    form = MailTemplateForm
+    change_list_template = "admin/issues/mailtemplate/change_list.html"
+    change_form_template = "admin/issues/mailtemplate/change_form.html"
+    actions = None
+
+    def get_fields(self, request, obj=None):
+        return ["mail_description", "subject", "body"] if obj else ["name", "subject", "body"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["mail_description"] if obj else []
+
+    @admin.display(description=_("邮件"))
+    def mail_description(self, template):
+        spec = known_mails().get(template.name)
+        return spec.description if spec else template.name
+
+    def changelist_view(self, request, extra_context=None):
+        edited = {template.name: template for template in MailTemplate.objects.all()}
+        may_add = self.has_add_permission(request)
+        mails = []
+        for name, spec in known_mails().items():
+            template = edited.get(name)
+            if template is not None:
+                url = reverse("admin:issues_mailtemplate_change", args=[template.pk])
+            else:
+                url = reverse("admin:issues_mailtemplate_add") + f"?name={name}" if may_add else ""
+            mails.append({"spec": spec, "edited": template, "url": url})
+        return super().changelist_view(request, (extra_context or {}) | {"mails": mails})
+
+    def get_changeform_initial_data(self, request):
+        """Adding from the list: the chosen mail, starting from its file templates' text."""
+        initial = super().get_changeform_initial_data(request)
+        spec = known_mails().get(initial.get("name", ""))
+        if spec is not None:
+            initial["subject"], initial["body"] = spec.editable_sources()
+        return initial
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        form = context["adminform"].form
+        name = obj.name if obj else form["name"].value()
+        spec = known_mails().get(name or "")
+        context |= {
+            "mail": spec,
+            "mail_help": _(
+                "在标题或正文里写 {{ 变量 }}，发信时换成实际内容；{%% if 变量 %%}…{%% endif %%} 可在变量为空时省去一段。"
+                "邮件是纯文本，不做 HTML 转义。"
+            )
+            % {},
+            "preview": form.preview,
+            "preview_name": MailTemplateForm.PREVIEW,
+        }
+        return super().render_change_form(request, context, add, change, form_url, obj)

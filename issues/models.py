@@ -72,7 +72,10 @@ class Periodical(models.Model):
         constraints = [models.CheckConstraint(condition=Q(pk=1), name="periodical_single_row")]
 
     def __str__(self):
-        return self.name
+        from issues.mail import known_mails  # the registry renders through this model
+
+        spec = known_mails().get(self.name)
+        return str(spec.description) if spec else self.name
 
     def save(self, *args, **kwargs):
         self.pk = 1
@@ -543,3 +546,27 @@ class ContentVersion(models.Model):
     def bump(cls):
         if not cls.objects.filter(pk=1).update(number=models.F("number") + 1):
             cls.objects.get_or_create(pk=1, defaults={"number": 1})
+
+
+class MailTemplate(models.Model):
+    """The office's own wording of one of the site's e-mails, sent instead of its file template.
+
+    `name` is the template's name in issues.mail's registry (e.g. "submissions/email/received");
+    deleting the row brings the file template back.
+    """
+
+    name = models.CharField(_("邮件"), max_length=100, unique=True)
+    subject = models.CharField(_("邮件标题"), max_length=200)
+    body = models.TextField(_("邮件正文"), max_length=20000)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("邮件模板")
+        verbose_name_plural = _("邮件模板")
+        ordering = ["name"]
+
+    def __str__(self):
+        from issues.mail import known_mails  # the registry renders through this model
+
+        spec = known_mails().get(self.name)
+        return str(spec.description) if spec else self.name

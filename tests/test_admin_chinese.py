@@ -40,7 +40,8 @@ NOT_LANGUAGE = re.compile(
     r"|\b[0-9a-f]{1,4}(:[0-9a-f]{0,4}){2,}(/\d+)?"  # IPv6 addresses ("2001:da8::/32")
     r"|\bMozilla/5\.0[^\n]*"  # a browser's User-Agent and Accept header (the sign-in log)
     r"|\b(text|application|image)/[\w.+-]+"
-    r"|\b\w+=\S*",  # submitted form fields (the sign-in log's "username=****")
+    r"|\b\w+=\S*"  # submitted form fields (the sign-in log's "username=****")
+    r"|\{\{ [\w.]+ \}\}",  # a mail template's variables, which editors type as they are
     re.IGNORECASE,
 )
 # The project's own apps (issues, articles, typesetting, subscriptions, bundles, submissions, desk, …);

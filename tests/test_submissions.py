@@ -314,17 +314,18 @@ def test_transitions(client, editor, path, by_editor, allowed):
         assert submission.status == (path[-2] if len(path) > 1 else "received")
 
 
-def test_the_author_is_emailed_at_each_decision_only(client, editor, django_capture_on_commit_callbacks):
+def test_the_author_is_emailed_at_each_step_an_editor_takes(client, editor, django_capture_on_commit_callbacks):
     submission = submitted(client)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         submission = submission_transition(submission=submission, to=Status.UNDER_REVIEW, by=editor)
-        assert mail.outbox == []
+    assert len(mail.outbox) == 1 and "审稿" in mail.outbox[0].subject  # the admin form says the author is told
+    with django_capture_on_commit_callbacks(execute=True):
         submission_transition(
             submission=submission, to=Status.REVISION_REQUESTED, by=editor, message="请补充数据来源。"
         )
-    assert len(mail.outbox) == 1
-    assert "需修改" in mail.outbox[0].subject and "请补充数据来源。" in mail.outbox[0].body
+    assert len(mail.outbox) == 2
+    assert "需要修改" in mail.outbox[1].subject and "请补充数据来源。" in mail.outbox[1].body
 
 
 def test_the_author_uploads_a_revision_from_the_status_page(client, editor):

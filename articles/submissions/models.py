@@ -72,7 +72,10 @@ class Submission(models.Model):
         Status.UNDER_REVIEW: {Status.WITHDRAWN},
         Status.REVISION_REQUESTED: {Status.WITHDRAWN, Status.UNDER_REVIEW},
     }
-    DECISIONS = {Status.REVISION_REQUESTED, Status.ACCEPTED, Status.REJECTED}  # the author is e-mailed
+    DECISIONS = {Status.REVISION_REQUESTED, Status.ACCEPTED, Status.REJECTED}
+    # An editor's move to one of these e-mails the author (the admin form says so), with the
+    # template submissions/email/<status>; the author's own moves send nothing.
+    AUTHOR_MAILS = {Status.UNDER_REVIEW, Status.REVISION_REQUESTED, Status.ACCEPTED, Status.REJECTED}
     FINAL = {Status.ACCEPTED, Status.REJECTED, Status.WITHDRAWN}  # nothing more to decide
 
     tracking_number = models.CharField(_("稿件编号"), max_length=20, unique=True, editable=False)

@@ -9,6 +9,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from articles import word
@@ -17,7 +18,7 @@ from articles.sanitize import html_to_text
 from articles.submissions import manuscripts
 from articles.submissions.models import Manuscript, Submission, SubmissionEvent
 from issues.files import files_removed_on_failure
-from issues.mail import templated_email
+from issues.mail import mail_staff, send_in_background, templated_email
 from issues.models import Periodical
 from issues.throttle import RateLimit
 from issues.workflow import TransitionNotAllowed
@@ -31,12 +32,13 @@ def submissions_rate_limited(ip: str | None) -> bool:
 
 
 def submission_create(*, fields: dict, file_name: str, data: bytes, inspected, ip: str | None) -> Submission:
-    """Store a new submission and its manuscript, then confirm receipt to the author by e-mail."""
+    """Store a new submission and its manuscript, then confirm receipt to the author and tell the editors."""
     with files_removed_on_failure() as written, transaction.atomic():
         submission = Submission.objects.create(submitter_ip=ip, **fields)
         _add_manuscript(submission, file_name, data, inspected, written)
         SubmissionEvent.objects.create(submission=submission, to_status=Submission.Status.RECEIVED)
         transaction.on_commit(lambda: _mail(submission, "received"))
+        transaction.on_commit(lambda: _tell_editors(submission))
     return submission
 
 
@@ -53,8 +55,12 @@ def submission_revise(*, submission: Submission, file_name: str, data: bytes, in
 
 
 @transaction.atomic
-def submission_transition(*, submission: Submission, to: str, by=None, message: str = "") -> Submission:
-    """Move a submission if the workflow allows it (`by` None means the author); log it; mail decisions."""
+def submission_transition(
+    *, submission: Submission, to: str, by=None, message: str = "", notify: bool = True
+) -> Submission:
+    """Move a submission if the workflow allows it (`by` None means the author); log it; mail the author
+    when an editor moved it to a step the admin form announces (Submission.AUTHOR_MAILS), unless
+    `notify` is False (a step on the way to another, which is the one the author hears of)."""
     submission = Submission.objects.select_for_update().get(pk=submission.pk)
     if to not in submission.allowed_moves(by_editor=by is not None):
         labels = dict(Submission.Status.choices)
@@ -66,8 +72,8 @@ def submission_transition(*, submission: Submission, to: str, by=None, message: 
     )
     submission.status = to
     submission.save(update_fields=["status"])
-    if to in Submission.DECISIONS:
-        transaction.on_commit(lambda: _mail(submission, "decision", message=message))
+    if notify and by is not None and to in Submission.AUTHOR_MAILS:
+        transaction.on_commit(lambda: _mail(submission, to, message=message))
     return submission
 
 
@@ -83,8 +89,10 @@ def submission_accept(*, submission: Submission, editor, section, issue=None, me
         submission = Submission.objects.select_for_update().get(pk=submission.pk)
         _check_reviews(submission)
         for status in _moves_to_acceptance(submission):
-            comment = message if status == Submission.Status.ACCEPTED else ""
-            submission = submission_transition(submission=submission, to=status, by=editor, message=comment)
+            final = status == Submission.Status.ACCEPTED
+            submission = submission_transition(
+                submission=submission, to=status, by=editor, message=message if final else "", notify=final
+            )
         folder = f"articles/images/submission-{submission.pk}-{secrets.token_hex(4)}"
         html, images = word.docx_html(submission.manuscript.file.read(), image_folder=folder)
         for name, data in images.items():
@@ -186,4 +194,15 @@ def _mail(submission, template, *, message=""):
     periodical = Periodical.load()
     status_url = settings.SITE_URL.rstrip("/") + submission.get_status_url()
     context = {"submission": submission, "periodical": periodical, "message": message, "status_url": status_url}
-    templated_email(f"submissions/email/{template}", context, to=[submission.email]).send()
+    send_in_background(templated_email(f"submissions/email/{template}", context, to=[submission.email]))
+
+
+def _tell_editors(submission):
+    """One mail to each editor who may handle submissions (issues.mail.staff_addresses)."""
+    path = reverse("admin:submissions_submission_change", args=[submission.pk])
+    context = {
+        "submission": submission,
+        "periodical": Periodical.load(),
+        "admin_url": settings.SITE_URL.rstrip("/") + path,
+    }
+    mail_staff("submissions.change_submission", "submissions/email/new_for_editors", context)

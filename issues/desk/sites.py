@@ -56,7 +56,8 @@ def waiting_counts(request) -> dict:
 
 
 def desk_lists(request) -> list[dict]:
-    """The desk's lists, each a title, its rows (text, link, note) and a link to all of them."""
+    """The desk's lists, each a title, its rows (text, link, note) and a link to all of them; the lists
+    of what arrives (new manuscripts, subscription requests) also count all that waits, not only the rows shown."""
     lists = []
     if _can_view(request, Issue):
         lists.append(_issues_in_production(request))
@@ -137,12 +138,14 @@ def _submission_rows(queryset, notes=None):
 
 def _submissions(request):
     changelist = reverse("admin:submissions_submission_changelist")
+    new = Submission.objects.filter(status=Submission.Status.RECEIVED)
     mine = Submission.objects.undecided().filter(assigned_editor=request.user)
     due = Submission.objects.awaiting_payment().order_by("submitted_at")
     return [
         {
             "title": _("新来稿"),
-            "rows": _submission_rows(Submission.objects.filter(status=Submission.Status.RECEIVED)),
+            "rows": _submission_rows(new),
+            "count": new.count(),
             "empty": _("没有待处理的新来稿。"),
             "all_url": changelist + "?status__exact=received",
         },
@@ -175,6 +178,7 @@ def _subscription_requests():
             }
             for subscription in pending.order_by("requested_at")[:DESK_ROWS]
         ],
+        "count": pending.count(),
         "empty": _("没有待审批的订阅申请。"),
         "all_url": reverse("admin:subscriptions_subscription_changelist") + "?status__exact=pending",
     }

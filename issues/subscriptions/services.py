@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from issues.mail import send_in_background, templated_email
+from issues.mail import mail_staff, send_in_background, templated_email
 from issues.models import Issue, Periodical
 from issues.subscriptions.models import AccountMail, PublicationNotice, Subscriber, Subscription
 from issues.throttle import RateLimit
@@ -144,8 +144,21 @@ def subscription_request(*, subscriber: Subscriber) -> Subscription:
         ends_on=starts_on + datetime.timedelta(days=settings.SUBSCRIPTION_DAYS - 1),
     )
     if settings.SUBSCRIPTION_AUTO_APPROVE:
-        subscription = subscription_approve(subscription=subscription, by=None)
+        return subscription_approve(subscription=subscription, by=None)
+    transaction.on_commit(lambda: _tell_editors(subscription))
     return subscription
+
+
+def _tell_editors(subscription):
+    """One mail to each editor who may decide subscriptions (issues.mail.staff_addresses)."""
+    path = reverse("admin:subscriptions_subscription_change", args=[subscription.pk])
+    context = {
+        "subscriber": subscription.subscriber,
+        "subscription": subscription,
+        "periodical": Periodical.load(),
+        "admin_url": settings.SITE_URL.rstrip("/") + path,
+    }
+    mail_staff("subscriptions.change_subscription", "subscriptions/email/request_for_editors", context)
 
 
 @transaction.atomic
