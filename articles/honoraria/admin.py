@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from articles.honoraria import export
 from articles.honoraria.models import ComplimentaryCopies, Honorarium, PaymentBatch, RateCard, SectionRate
 from articles.honoraria.services import honoraria_propose_for_issue, payment_batch_create, payment_batch_mark_paid
-from issues.admin import ReadOnlyInline, transition_action
+from issues.admin import ReadOnlyInline
 from issues.models import Issue
 from issues.workflow import TransitionNotAllowed
 
@@ -142,10 +142,20 @@ class PaymentBatchAdmin(admin.ModelAdmin):
     fields = ["created_at", "created_by", "total_line", "paid_on", "paid_by", "note"]
     readonly_fields = ["created_at", "created_by", "total_line", "paid_on", "paid_by"]
     inlines = [BatchItemInline]
-    actions = [transition_action(payment_batch_mark_paid, object_name="batch", description=_("标记为已付款"))]
+    actions = ["mark_paid"]
 
     def has_add_permission(self, request):
         return False  # a batch is made from the honoraria it pays (生成付款批次)
+
+    @admin.action(description=_("标记为已付款"), permissions=["change"])
+    def mark_paid(self, request, queryset):
+        for batch in queryset:
+            try:
+                payment_batch_mark_paid(batch=batch, by=request.user)
+            except TransitionNotAllowed as refusal:
+                self.message_user(request, f"{batch}：{refusal}", messages.ERROR)
+            else:
+                self.message_user(request, gettext("%(batch)s 已标记为已付款。") % {"batch": batch}, messages.SUCCESS)
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and not (obj and obj.paid_on)

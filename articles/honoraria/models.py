@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from articles.honoraria.rules import amount_by_rate, character_count, split_equally, withholding_tax
+from articles.honoraria.rules import FEN, amount_by_rate, character_count, split_equally, withholding_tax
 from articles.models import Article, Contributor
 from articles.submissions.models import Submission
 from issues.models import Periodical, Section
@@ -136,7 +136,8 @@ class PaymentBatch(models.Model):
         totals = self.items.aggregate(
             payees=Count("pk"), characters=Sum("char_count"), gross=Sum("amount"), tax=Sum("tax")
         )
-        gross, tax = totals["gross"] or Decimal("0.00"), totals["tax"] or Decimal("0.00")
+        # Sum() of decimals comes back from SQLite without its places: to the fen again.
+        gross, tax = (Decimal(totals[key] or 0).quantize(FEN) for key in ("gross", "tax"))
         return totals | {"characters": totals["characters"] or 0, "gross": gross, "tax": tax, "net": gross - tax}
 
 
