@@ -8,12 +8,15 @@ from urllib.parse import unquote
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from articles.honoraria.models import ComplimentaryCopies, Honorarium, PaymentBatch, RateCard, SectionRate
 from articles.honoraria.rules import character_count, split_equally, withholding_tax
 from articles.honoraria.services import honoraria_propose, payment_batch_create, payment_batch_mark_paid
+from articles.submissions.models import Submission
 from issues.workflow import TransitionNotAllowed
 from tests.factories import make_article, make_contributor, make_issue, make_section, make_submission
 from tests.forms import form_data
@@ -295,3 +298,47 @@ def test_the_honoraria_pages_are_in_chinese(client, editor, honoraria):
     assert findings == {}
     index = visible_text(client.get(reverse("admin:index")).content.decode())
     assert "稿酬与样刊" in index and "待付稿酬" in index
+
+
+# The honoraria editors typed on submissions ------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_amounts_typed_on_submissions_move_to_their_articles_authors():
+    before = [("submissions", "0002_text_length_limits"), ("honoraria", "0001_initial")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    section = old.get_model("issues", "Section").objects.create(name="特别报道", slug="report")
+    article = old.get_model("articles", "Article").objects.create(
+        section=section, title="合写报告", slug="report", plain_text="县域电商 B2B 调查。"
+    )
+    for position, name in enumerate(["王毅", "李娜"], start=1):
+        contributor = old.get_model("articles", "Contributor").objects.create(name=name)
+        old.get_model("articles", "Authorship").objects.create(
+            article=article, contributor=contributor, position=position
+        )
+    OldSubmission = old.get_model("submissions", "Submission")
+    common = {"author_name": "王毅", "affiliation": "", "postal_address": "", "phone": "", "email": "a@example.cn"}
+    OldSubmission.objects.create(
+        tracking_number="1", token="a", title="合写报告", article=article, status="accepted",
+        honorarium_amount=Decimal("1000.01"), honorarium_paid_on=datetime.date(2017, 2, 1), **common,
+    )  # fmt: skip
+    orphan = OldSubmission.objects.create(
+        tracking_number="2", token="b", title="无文章", status="accepted", honorarium_amount=300, **common
+    )
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    moved = [
+        (h.contributor.name, h.char_count, h.amount, h.paid_on, h.batch) for h in Honorarium.objects.order_by("pk")
+    ]
+    assert moved == [
+        ("王毅", 10, Decimal("500.01"), datetime.date(2017, 2, 1), None),
+        ("李娜", 10, Decimal("500.00"), datetime.date(2017, 2, 1), None),
+    ]
+    assert (
+        Submission.objects.get(pk=orphan.pk).internal_notes
+        == "原稿酬记录：300.00 元，未付（迁移时没有对应文章的作者）。"
+    )
