@@ -20,6 +20,7 @@ import secrets
 import shutil
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -301,7 +302,7 @@ def make_desk_work(
     its masthead and a screen PDF built earlier) holding `articles` articles, most of them ready.
     `submissions` manuscripts sent in over the last half-year in every status, two thirds of those
     under way assigned to one editor or the other, the accepted ones linked to their articles and
-    the last `honoraria_due` of them with their honorarium still unpaid. `subscribers` readers, `pending` of whose subscriptions
+    the last `honoraria_due` of them with their first author's honorarium still unpaid. `subscribers` readers, `pending` of whose subscriptions
     wait for approval, the others approved, and their downloads of the last 40 issues.
     """
     from django.contrib.auth.hashers import make_password
@@ -310,6 +311,8 @@ def make_desk_work(
     from django.utils import timezone
     from django.utils.text import slugify
 
+    from articles.honoraria.models import Honorarium
+    from articles.honoraria.rules import character_count, withholding_tax
     from articles.models import Article, Authorship, Contributor, SearchText
     from articles.sanitize import html_to_text, sanitize_html
     from articles.submissions.models import Manuscript, Submission, SubmissionEvent
@@ -411,7 +414,7 @@ def make_desk_work(
             [*rows, *Article.objects.filter(issue__total_number__lt=issue.total_number).order_by("-issue", "-position")]
         )
         paragraphs = [html_to_text(block) for block in blocks]
-        submission_rows, manuscript_rows, event_rows = [], [], []
+        submission_rows, manuscript_rows, event_rows, honorarium_terms = [], [], [], []
         accepted_seen = 0
         for index in range(submissions):
             status = statuses[index * len(statuses) // submissions]
@@ -438,14 +441,36 @@ def make_desk_work(
                     submitter_ip=f"198.51.100.{index % 250 + 1}",
                     assigned_editor=editor,
                     article=next(accepted_articles) if accepted else None,
-                    honorarium_amount=rng.choice((300, 500, 800, 1200)) if accepted else None,
-                    # Paid some weeks after acceptance, except for the last ones accepted.
-                    honorarium_paid_on=(submitted_at + datetime.timedelta(days=40)).date()
-                    if accepted and accepted_seen <= accepted_count - honoraria_due
-                    else None,
                 )
             )
+            if accepted:
+                # Paid some weeks after acceptance, except for the last ones accepted.
+                paid = accepted_seen <= accepted_count - honoraria_due
+                honorarium_terms.append(
+                    (
+                        submission_rows[-1].article,
+                        Decimal(rng.choice((300, 500, 800, 1200))),
+                        (submitted_at + datetime.timedelta(days=40)).date() if paid else None,
+                    )
+                )
         submission_rows = Submission.objects.bulk_create(submission_rows)
+        first_authors = dict(
+            Authorship.objects.filter(article__in=[article for article, *_terms in honorarium_terms])
+            .order_by("-position", "-id")
+            .values_list("article_id", "contributor_id")
+        )  # the last pair per article wins: its first author
+        Honorarium.objects.bulk_create(
+            Honorarium(
+                article=article,
+                contributor_id=first_authors[article.pk],
+                char_count=character_count(article.plain_text),
+                amount=amount,
+                tax=withholding_tax(amount),
+                paid_on=paid_on,
+            )
+            for article, amount, paid_on in honorarium_terms
+            if article.pk in first_authors
+        )
         for submission in submission_rows:
             versions = 2 if submission.status in (Status.UNDER_REVIEW, Status.ACCEPTED) and rng.random() < 0.3 else 1
             for version in range(versions):
@@ -519,7 +544,7 @@ def make_desk_work(
         "issue_articles": issue.articles.count(),
         "submissions": Submission.objects.count(),
         "assigned_to_first_editor": Submission.objects.filter(assigned_editor=editors[0]).count(),
-        "honoraria_due": Submission.objects.awaiting_payment().count(),
+        "honoraria_due": Honorarium.objects.due().count(),
         "pending_subscriptions": Subscription.objects.filter(status=Subscription.Status.PENDING).count(),
         "downloads": len(downloads),
         "seconds": time.perf_counter() - started,

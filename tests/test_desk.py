@@ -8,12 +8,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from articles.honoraria.models import Honorarium
 from articles.models import Article
 from articles.submissions.models import Submission
 from issues.models import Issue, MastheadLine
 from issues.subscriptions.models import Subscription
 from tests.factories import (
     make_article,
+    make_contributor,
     make_issue,
     make_submission,
     make_subscriber,
@@ -28,7 +30,7 @@ def editor_client(client, django_user_model, *, codenames=None, username="desk-e
     """A staff member (not a superuser) holding the given permissions, or all of the project's apps'."""
     user = django_user_model.objects.create_user(username=username, password="pw", is_staff=True)
     permissions = Permission.objects.filter(
-        content_type__app_label__in=["issues", "articles", "submissions", "subscriptions"]
+        content_type__app_label__in=["issues", "articles", "submissions", "honoraria", "subscriptions"]
     )
     if codenames is not None:
         permissions = permissions.filter(codename__in=codenames)
@@ -47,8 +49,12 @@ def test_the_desk_lists_what_waits_and_links_to_where_it_is_done(client, django_
     new = make_submission(title="新稿甲")
     mine = make_submission(title="我审的稿", status=Submission.Status.UNDER_REVIEW, assigned_editor=client.user)
     make_submission(title="别人审的稿", status=Submission.Status.UNDER_REVIEW, assigned_editor=other)
-    unpaid = make_submission(title="待付稿", status=Submission.Status.ACCEPTED, honorarium_amount=300)
-    make_submission(title="已付稿", status=Submission.Status.ACCEPTED, honorarium_paid_on=datetime.date(2017, 2, 1))
+    author = make_contributor(name="周雅琴")
+    unpaid = Honorarium.objects.create(
+        article=make_article(title="待付稿", authors=[author]), contributor=author, amount=300
+    )
+    paid = make_article(title="已付稿", authors=[author])
+    Honorarium.objects.create(article=paid, contributor=author, amount=300, paid_on=datetime.date(2017, 2, 1))
     issue = make_issue(year=2017, number=2, total_number=27, title="农村电商专题")
     make_article(issue=issue, title="草稿文章")
     make_article(issue=issue, title="定稿文章", status=Article.Status.READY)
@@ -68,7 +74,7 @@ def test_the_desk_lists_what_waits_and_links_to_where_it_is_done(client, django_
     assert reverse("admin:submissions_submission_change", args=[mine.pk]) in mine_list
     due = page.split("待付稿酬")[1].split("待审批的订阅申请")[0]
     assert "待付稿" in due and "300" in due and "已付稿" not in due
-    assert reverse("admin:submissions_submission_change", args=[unpaid.pk]) in due
+    assert reverse("admin:honoraria_honorarium_change", args=[unpaid.pk]) in due and "周雅琴" in due
     assert "赵敏" in page and reverse("admin:subscriptions_subscription_change", args=[request.pk]) in page
 
 

@@ -18,6 +18,7 @@ FLOORS = [
     ["articles"],
     ["issues.typesetting"],
     ["issues.subscriptions", "issues.bundles", "articles.submissions"],
+    ["articles.honoraria"],
     ["issues.desk"],
 ]
 FLOOR_OF = {package: level for level, packages in enumerate(FLOORS) for package in packages}

@@ -420,18 +420,6 @@ def test_accepting_in_the_admin_opens_the_new_article(client, editor):
     assert SubmissionEvent.objects.filter(to_status=Status.ACCEPTED, changed_by=editor, comment="录用").exists()
 
 
-def test_unpaid_honoraria_are_listed(client, editor):
-    paid, unpaid = submitted(client), submitted_again(client)
-    for submission in (paid, unpaid):
-        submission = submission_transition(submission=submission, to=Status.UNDER_REVIEW, by=editor)
-        submission_transition(submission=submission, to=Status.ACCEPTED, by=editor)
-    Submission.objects.filter(pk=paid.pk).update(honorarium_amount=500, honorarium_paid_on="2017-02-01")
-    assert list(Submission.objects.awaiting_payment()) == [unpaid]
-    client.force_login(editor)
-    html = client.get(reverse("admin:submissions_submission_changelist"), {"honorarium": "unpaid"}).content.decode()
-    assert "第二篇" in html and paid.tracking_number not in html
-
-
 def test_the_submission_list_takes_the_same_queries_however_many_submissions_and_versions(client, editor):
     def list_page():
         client.force_login(editor)

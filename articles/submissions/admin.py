@@ -50,7 +50,7 @@ class DecisionForm(forms.ModelForm):
 
     class Meta:
         model = Submission
-        fields = ["assigned_editor", "internal_notes", "honorarium_amount", "honorarium_paid_on"]
+        fields = ["assigned_editor", "internal_notes"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -94,26 +94,11 @@ class SubmissionEventInline(StatusChangeInline):
     verbose_name_plural = _("处理记录")
 
 
-class HonorariumFilter(admin.SimpleListFilter):
-    title = _("稿酬")
-    parameter_name = "honorarium"
-
-    def lookups(self, request, model_admin):
-        return [("unpaid", _("已录用未付")), ("paid", _("已付"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "unpaid":
-            return queryset.awaiting_payment()
-        if self.value() == "paid":
-            return queryset.filter(honorarium_paid_on__isnull=False)
-        return queryset
-
-
 @admin.register(Submission)
 class SubmissionAdmin(admin.ModelAdmin):
     form = DecisionForm
     list_display = ["tracking_number", "title", "author_name", "affiliation", "status", "char_count", "assigned_editor", "submitted_at"]  # fmt: skip
-    list_filter = ["status", HonorariumFilter, ("assigned_editor", admin.RelatedOnlyFieldListFilter)]
+    list_filter = ["status", ("assigned_editor", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["tracking_number", "title", "author_name", "affiliation", "email"]
     readonly_fields = [*AUTHOR_FIELDS, "status", "char_count", "manuscript_text", "manuscript_changes", "article_link"]
     fieldsets = [
@@ -123,7 +108,6 @@ class SubmissionAdmin(admin.ModelAdmin):
             {"fields": ["status", "assigned_editor", "next_status", "message", "section", "issue", "article_link"]},
         ),
         (_("内部"), {"fields": ["internal_notes"]}),
-        (_("稿酬"), {"fields": ["honorarium_amount", "honorarium_paid_on"]}),
         (_("正文"), {"fields": ["char_count", "manuscript_text", "manuscript_changes"]}),
     ]
     inlines = [ManuscriptInline, SubmissionEventInline]

@@ -44,10 +44,6 @@ class SubmissionQuerySet(models.QuerySet):
         """Submissions still open: not accepted, rejected or withdrawn."""
         return self.exclude(status__in=Submission.FINAL)
 
-    def awaiting_payment(self):
-        """Accepted pieces whose honorarium (稿酬) has not been paid."""
-        return self.filter(status=Submission.Status.ACCEPTED, honorarium_paid_on__isnull=True)
-
 
 class Submission(models.Model):
     """A manuscript sent in through the public form, and what the editors decided."""
@@ -103,8 +99,7 @@ class Submission(models.Model):
     article = models.OneToOneField(
         Article, verbose_name=_("文章"), on_delete=models.SET_NULL, null=True, blank=True, editable=False
     )
-    honorarium_amount = models.DecimalField(_("稿酬（元）"), max_digits=10, decimal_places=2, null=True, blank=True)
-    honorarium_paid_on = models.DateField(_("稿酬支付日期"), null=True, blank=True)
+    # The honoraria (稿酬) of an accepted piece are its article's, in articles.honoraria.
 
     objects = SubmissionQuerySet.as_manager()
 

@@ -9,6 +9,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from articles.honoraria.models import Honorarium
 from articles.submissions.models import Submission
 from issues.models import Issue
 from issues.subscriptions.models import Subscription
@@ -63,6 +64,8 @@ def desk_lists(request) -> list[dict]:
         lists.append(_issues_in_production(request))
     if _can_view(request, Submission):
         lists += _submissions(request)
+    if _can_view(request, Honorarium):
+        lists.append(_honoraria_due())
     if _can_view(request, Subscription):
         lists.append(_subscription_requests())
     return lists
@@ -118,15 +121,13 @@ def _pdf_notes(states):
     return notes
 
 
-def _submission_rows(queryset, notes=None):
-    """The first rows of `queryset`; each noted with its author, status and date, or with `notes(submission)`."""
+def _submission_rows(queryset):
+    """The first rows of `queryset`, each noted with its author, status and date."""
     return [
         {
             "text": f"{submission.tracking_number} 《{submission.title}》",
             "url": reverse("admin:submissions_submission_change", args=[submission.pk]),
-            "notes": notes(submission)
-            if notes
-            else [
+            "notes": [
                 submission.author_name,
                 submission.get_status_display(),
                 submission.submitted_at.strftime("%Y-%m-%d"),
@@ -140,7 +141,6 @@ def _submissions(request):
     changelist = reverse("admin:submissions_submission_changelist")
     new = Submission.objects.filter(status=Submission.Status.RECEIVED)
     mine = Submission.objects.undecided().filter(assigned_editor=request.user)
-    due = Submission.objects.awaiting_payment().order_by("submitted_at")
     return [
         {
             "title": _("新来稿"),
@@ -155,15 +155,28 @@ def _submissions(request):
             "empty": _("没有分配给您、尚未决定的稿件。"),
             "all_url": changelist + f"?assigned_editor__id__exact={request.user.pk}",
         },
-        {
-            "title": _("待付稿酬"),
-            "rows": _submission_rows(
-                due, lambda s: [s.author_name, _("稿酬 %(amount)s 元") % {"amount": s.honorarium_amount or "—"}]
-            ),
-            "empty": _("没有待付的稿酬。"),
-            "all_url": changelist + "?honorarium=unpaid",
-        },
     ]
+
+
+def _honoraria_due():
+    due = Honorarium.objects.due().select_related("contributor", "article", "batch").order_by("created_at", "pk")
+    return {
+        "title": _("待付稿酬"),
+        "rows": [
+            {
+                "text": f"《{honorarium.article.title}》",
+                "url": reverse("admin:honoraria_honorarium_change", args=[honorarium.pk]),
+                "notes": [
+                    honorarium.contributor.name,
+                    _("稿酬 %(amount)s 元") % {"amount": honorarium.amount},
+                    str(honorarium.batch) if honorarium.batch_id else _("未列入付款批次"),
+                ],
+            }
+            for honorarium in due[:DESK_ROWS]
+        ],
+        "empty": _("没有待付的稿酬。"),
+        "all_url": reverse("admin:honoraria_honorarium_changelist") + "?payment=due",
+    }
 
 
 def _subscription_requests():

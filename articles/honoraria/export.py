@@ -1,0 +1,67 @@
+"""A payment batch as the finance office pays from it: CSV (UTF-8 with BOM, for Excel) and .xlsx."""
+
+import csv
+import io
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+
+def headers() -> list[str]:
+    return [_("收款人"), _("单位"), _("文章"), _("期次"), _("字数"), _("稿酬（税前）"), _("代扣个税"), _("实发金额")]
+
+
+def batch_rows(batch) -> list[list]:
+    """One row per honorarium in print order, then the total row; amounts as Decimal."""
+    items = batch.items.select_related("contributor", "article__issue").order_by(
+        "article__issue__total_number", "article__position", "article_id", "pk"
+    )
+    rows = [
+        [
+            item.contributor.name,
+            item.contributor.affiliation,
+            item.article.title,
+            item.article.issue.issue_line if item.article.issue else "",
+            item.char_count,
+            item.amount,
+            item.tax,
+            item.net,
+        ]
+        for item in items
+    ]
+    totals = batch.totals()
+    rows.append([_("合计"), "", "", "", totals["characters"], totals["gross"], totals["tax"], totals["net"]])
+    return rows
+
+
+def batch_csv(batch) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(headers())
+    writer.writerows(batch_rows(batch))
+    return out.getvalue().encode("utf-8-sig")  # the BOM tells Excel the file is UTF-8
+
+
+def batch_xlsx(batch) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = _("付款清单")
+    sheet.append(headers())
+    rows = batch_rows(batch)
+    for row in rows:
+        sheet.append(row)
+    for cell in (*sheet[1], *sheet[sheet.max_row]):
+        cell.font = Font(bold=True)
+    for row in sheet.iter_rows(min_row=2, min_col=6, max_col=8):
+        for cell in row:
+            cell.number_format = "#,##0.00"
+    for column, width in zip("ABCDEFGH", (12, 24, 36, 24, 8, 14, 12, 14)):
+        sheet.column_dimensions[column].width = width
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def file_name(batch, extension: str) -> str:
+    return _("稿酬付款批次%(number)d.%(extension)s") % {"number": batch.pk, "extension": extension}
