@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "issues.subscriptions",
     "issues.bundles",
     "articles.submissions",
+    "issues.proofs",
     "issues.desk",
 ]
 

@@ -17,7 +17,7 @@ FLOORS = [
     ["issues"],
     ["articles"],
     ["issues.typesetting"],
-    ["issues.subscriptions", "issues.bundles", "articles.submissions"],
+    ["issues.subscriptions", "issues.bundles", "articles.submissions", "issues.proofs"],
     ["issues.desk"],
 ]
 FLOOR_OF = {package: level for level, packages in enumerate(FLOORS) for package in packages}
