@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "issues.bundles",
     "articles.submissions",
     "articles.honoraria",
+    "issues.proofs",
     "issues.desk",
 ]
 

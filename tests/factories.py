@@ -13,6 +13,7 @@ from PIL import Image
 from articles.models import Article, Authorship, Contributor
 from articles.submissions.models import Submission
 from issues.models import Issue, MastheadLine, Section
+from issues.proofs.models import ProofRound
 from issues.subscriptions.models import Institution, IPRange, Subscriber, Subscription
 
 
@@ -135,3 +136,19 @@ def docx_with_table(rows, *, bold_first_row=False, repeat_first_row=False, style
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
+
+
+def proofread(issue, *, by=None):
+    """三校 done: the issue's three proof rounds, signed off by `by`, without building any proof PDF.
+
+    Every issue needs them before it is published (issues.proofs registers the check).
+    """
+    by = by or get_user_model().objects.get_or_create(username="校对签字人", defaults={"is_staff": True})[0]
+    now = timezone.now()
+    for number in ProofRound.Number:
+        ProofRound.objects.update_or_create(
+            issue=issue,
+            number=number,
+            defaults={"started_by": by, "status": ProofRound.Status.DONE, "signed_off_at": now, "signed_off_by": by},
+        )
+    return issue

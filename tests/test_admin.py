@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from articles.models import Article
 from issues.models import Issue, Periodical, Section
-from tests.factories import make_article, make_contributor, make_issue, make_section
+from tests.factories import make_article, make_contributor, make_issue, make_section, proofread
 from tests.forms import form_data
 
 pytestmark = pytest.mark.django_db
@@ -144,6 +144,7 @@ def test_issue_page_shows_and_saves_the_order_of_articles(staff_client):
 def test_publish_action_runs_the_workflow(staff_client):
     ready = make_issue(year=2017, number=1, status=Issue.Status.READY)
     make_article(issue=ready, status=Article.Status.READY)
+    proofread(ready, by=staff_client.user)
     draft = make_issue(year=2017, number=2)
     response = staff_client.post(
         reverse("admin:issues_issue_changelist"),

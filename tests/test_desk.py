@@ -20,6 +20,7 @@ from tests.factories import (
     make_submission,
     make_subscriber,
     make_subscription,
+    proofread,
 )
 from tests.forms import form_data
 
@@ -226,6 +227,7 @@ def test_an_issue_cannot_be_marked_ready_while_articles_are_drafts(staff_client)
 def test_the_publish_confirmation_says_what_will_happen_and_publishing_does_it(staff_client):
     issue = make_issue(status=Issue.Status.READY)
     make_article(issue=issue, title="随刊发布的稿", status=Article.Status.READY)
+    proofread(issue, by=staff_client.user)
     for n in range(2):
         make_subscription(subscriber=make_subscriber(email=f"r{n}@example.cn", receives_notices=True))
     url = reverse("admin:issues_issue_step", args=[issue.pk, "publish"])

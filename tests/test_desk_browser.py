@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from articles.models import Article
 from issues.models import Issue, IssuePDF
 from tests.browser import checked_page
-from tests.factories import make_article, make_issue, make_section
+from tests.factories import make_article, make_issue, make_section, proofread
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -142,7 +142,8 @@ def test_compose_check_and_publish_the_next_issue_in_under_30_interactions(edito
     editor.click(page.locator("#pdf-panel").get_by_role("button", name="重新生成 PDF"))
     expect(page.locator("#pdf-panel")).not_to_contain_text("过期")
 
-    # Publish with the button, after reading what will happen.
+    # Publish with the button, after reading what will happen (三校 is tested in test_proofs.py).
+    proofread(issue)
     editor.click(page.get_by_role("link", name="发布…"))
     expect(page.locator(".desk-consequences")).to_contain_text("以下 4 篇文章随本期发布")
     editor.click(page.get_by_role("button", name="确认发布"))

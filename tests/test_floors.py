@@ -17,7 +17,7 @@ FLOORS = [
     ["issues"],
     ["articles"],
     ["issues.typesetting"],
-    ["issues.subscriptions", "issues.bundles", "articles.submissions"],
+    ["issues.subscriptions", "issues.bundles", "articles.submissions", "issues.proofs"],
     ["articles.honoraria"],
     ["issues.desk"],
 ]

@@ -12,7 +12,7 @@ from articles.services import issue_publish, issue_withdraw
 from issues.models import Issue
 from issues.subscriptions.models import PublicationNotice, Subscriber, Subscription
 from issues.subscriptions.services import publication_notices_send
-from tests.factories import make_article, make_issue, make_subscriber, make_subscription
+from tests.factories import make_article, make_issue, make_subscriber, make_subscription, proofread
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +45,7 @@ def test_publishing_an_issue_emails_each_active_subscriber_once(django_capture_o
     make_subscription(subscriber=unconfirmed)
     issue = make_issue(year=2017, number=1, total_number=26, status=Issue.Status.READY, title="跨境电商专题")
     make_article(issue=issue, title="文章", status="ready")
+    proofread(issue)
 
     with django_capture_on_commit_callbacks(execute=True):
         issue_publish(issue=issue)

@@ -18,7 +18,7 @@ from articles.models import Article
 from issues.models import Issue, IssuePDF, MastheadLine, Periodical, StandingPage
 from issues.typesetting.build import issue_build_pdf
 from issues.typesetting.pages import choose_padding, padding_summary
-from tests.factories import make_article, make_issue, make_section
+from tests.factories import make_article, make_issue, make_section, proofread
 
 pytestmark = pytest.mark.django_db
 MM = 72 / 25.4
@@ -118,6 +118,7 @@ def test_the_issue_page_says_how_the_print_variant_will_be_padded(staff_client):
     issue.status = Issue.Status.READY
     issue.save()
     Article.objects.update(status=Article.Status.READY)
+    proofread(issue)
     step = staff_client.get(reverse("admin:issues_issue_step", args=[issue.pk, "publish"])).content.decode()
     assert "印刷版按上次生成的屏幕版计：4 页 → 8 页（补 4 页：本刊声明 1 页、空白页 3 页）。" in step
 

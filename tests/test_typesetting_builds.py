@@ -20,7 +20,7 @@ from articles.models import Article
 from articles.services import issue_publish
 from issues.models import Issue, IssuePDF, Periodical
 from issues.typesetting.build import issue_build_pdf
-from tests.factories import image_bytes, make_article, make_issue, make_section
+from tests.factories import image_bytes, make_article, make_issue, make_section, proofread
 
 pytestmark = pytest.mark.django_db
 
@@ -225,6 +225,7 @@ def test_articles_get_their_pages_from_the_layout():
 def test_publishing_an_issue_builds_both_variants(django_capture_on_commit_callbacks):
     issue = small_issue(status=Issue.Status.READY)
     Article.objects.update(status=Article.Status.READY)
+    proofread(issue)
     with django_capture_on_commit_callbacks(execute=True):
         issue_publish(issue=issue)
     records = {record.variant: record for record in IssuePDF.objects.filter(issue=issue)}

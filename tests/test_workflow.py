@@ -16,7 +16,7 @@ from articles.services import (
 )
 from issues.models import Issue
 from issues.workflow import TransitionNotAllowed
-from tests.factories import make_article, make_issue
+from tests.factories import make_article, make_issue, proofread
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +30,7 @@ def test_issue_goes_draft_ready_published_and_each_step_is_logged(editor):
     issue = make_issue()
     make_article(issue=issue, status=Article.Status.READY)
     issue_mark_ready(issue=issue, by=editor, comment="排版完成")
+    proofread(issue, by=editor)
     issue = issue_publish(issue=issue, by=editor)
     issue.refresh_from_db()
     assert issue.status == Issue.Status.PUBLISHED
@@ -110,6 +111,7 @@ def test_publishing_needs_every_article_ready():
 def test_publishing_publishes_the_articles_and_withdrawing_takes_them_back(editor):
     issue = make_issue(status=Issue.Status.READY)
     article = make_article(issue=issue, status=Article.Status.READY)
+    proofread(issue, by=editor)
     issue_publish(issue=issue, by=editor)
     article.refresh_from_db()
     assert article.status == Article.Status.PUBLISHED
@@ -127,6 +129,7 @@ def test_publishing_publishes_the_articles_and_withdrawing_takes_them_back(edito
 def test_publishing_again_keeps_the_first_publication_time(editor):
     issue = make_issue(status=Issue.Status.READY)
     make_article(issue=issue, status=Article.Status.READY)
+    proofread(issue, by=editor)
     first = issue_publish(issue=issue, by=editor).published_at
     issue_withdraw(issue=issue, by=editor)
     assert issue_publish(issue=issue, by=editor).published_at == first

@@ -32,6 +32,7 @@ from articles.services import (
 )
 from issues.admin import StatusChangeInline, transition_action
 from issues.models import Issue, IssuePDF, IssueStatusChange, MastheadLine, Section
+from issues.proofs.services import may_settle, proofs_panel
 from issues.subscriptions.models import Download
 from issues.subscriptions.services import notice_recipients
 from issues.subscriptions.tasks import issue_notices_enqueue
@@ -262,6 +263,11 @@ class IssueAdmin(admin.ModelAdmin):
     def cover_preview(self, issue):
         return render_to_string("admin/desk/cover_preview.html", {"issue": issue})
 
+    def proofs_panel(self, request, issue):
+        """三校: the issue's proof rounds and the button for the next one."""
+        context = {"panel": proofs_panel(issue), "may_start": may_settle(request.user)}
+        return render_to_string("admin/proofs/issue_panel.html", context)
+
     def pdf_panel(self, issue):
         """How each PDF build went, whether it is out of date, and the pages of the last one."""
         return render_to_string("admin/desk/pdf_panel.html", {"panel": flatplan.pdf_panel(issue)})
@@ -350,6 +356,7 @@ class IssueAdmin(admin.ModelAdmin):
         drafts = issue.articles.filter(status=DRAFT).count()
         return {
             "pdf_panel": self.pdf_panel(issue),
+            "proofs_panel": self.proofs_panel(request, issue),
             "steps": steps if may_change else [],
             "checklist": steps[0]["obstacles"] if steps else [],
             "draft_articles": drafts if may_change else 0,

@@ -27,6 +27,7 @@ from issues.typesetting import justify, pages, thumbnails
 from issues.typesetting.document import filler_names, issue_html
 from issues.typesetting.fetcher import BASE_URL, ProjectFilesFetcher
 from issues.typesetting.preflight import Finding, preflight
+from issues.typesetting.text import ArticleText, article_texts
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ class RenderedIssue:
     plan: pages.PagePlan
     article_pages: dict[int, tuple[int, int]]  # article pk -> (first, last) printed page numbers
     preflight: list[Finding]
+    article_texts: dict[int, ArticleText]  # article pk -> its text as typeset (proofreading reads it)
 
     @property
     def page_count(self):
@@ -121,15 +123,23 @@ def _store_page_images(record: IssuePDF, *, build_key: str, pdf: bytes) -> None:
         logger.exception("Page images of %s (%s) failed; the PDF itself is done", record.issue, record.variant)
 
 
-def render_pdf(html: str, *, variant: str, periodical: Periodical, article_titles: dict[int, str]) -> RenderedIssue:
+def render_pdf(
+    html: str, *, variant: str, periodical: Periodical, article_titles: dict[int, str], extra_css: str = ""
+) -> RenderedIssue:
     """Lay out the issue HTML, keep the pages of its page plan and write them; TypesettingError if a
-    character has no glyph."""
+    character has no glyph.
+
+    `extra_css` is laid over the issue's own stylesheets (a proof's watermark, issues/proofs).
+    """
     justify.install()
     watcher = _MissingGlyphs()
     weasyprint_logger = logging.getLogger("weasyprint")
     weasyprint_logger.addHandler(watcher)
     try:
-        laid_out = weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=ProjectFilesFetcher()).render()
+        stylesheets = [weasyprint.CSS(string=extra_css)] if extra_css else None
+        laid_out = weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=ProjectFilesFetcher()).render(
+            stylesheets=stylesheets
+        )
         plan = pages.page_plan(
             laid_out,
             filler_names=filler_names(periodical),
@@ -150,7 +160,13 @@ def render_pdf(html: str, *, variant: str, periodical: Periodical, article_title
             _("字体中没有这些字符，印出来会是方框：%(chars)s")
             % {"chars": "、".join(f"“{c}”(U+{ord(c):04X})" for c in sorted(watcher.characters))}
         )
-    return RenderedIssue(pdf=pdf, plan=plan, article_pages=_article_pages(laid_out, plan), preflight=findings)
+    return RenderedIssue(
+        pdf=pdf,
+        plan=plan,
+        article_pages=_article_pages(laid_out, plan),
+        preflight=findings,
+        article_texts=article_texts(laid_out),
+    )
 
 
 def build_key(html: str, *, variant: str) -> str:
