@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from articles.submissions.models import Manuscript, Submission, SubmissionEvent
+from articles.submissions.review_admin import SubmissionReviewsMixin
 from articles.submissions.services import submission_accept, submission_transition
 from articles.word import WordError
 from issues.admin import ReadOnlyInline, StatusChangeInline
@@ -74,20 +75,21 @@ class HonorariumFilter(admin.SimpleListFilter):
 
 
 @admin.register(Submission)
-class SubmissionAdmin(admin.ModelAdmin):
+class SubmissionAdmin(SubmissionReviewsMixin, admin.ModelAdmin):
     form = DecisionForm
     list_display = ["tracking_number", "title", "author_name", "affiliation", "status", "char_count", "assigned_editor", "submitted_at"]  # fmt: skip
     list_filter = ["status", HonorariumFilter, ("assigned_editor", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["tracking_number", "title", "author_name", "affiliation", "email"]
-    readonly_fields = [*AUTHOR_FIELDS, "status", "char_count", "manuscript_text", "article_link"]
+    readonly_fields = [*AUTHOR_FIELDS, "status", "review_panel", "char_count", "manuscript_text", "article_link"]
     fieldsets = [
         (_("稿件"), {"fields": AUTHOR_FIELDS}),
+        (_("三审"), {"fields": ["review_panel"]}),
         (_("处理"), {"fields": ["status", "assigned_editor", "next_status", "message", "section", "article_link"]}),
         (_("内部"), {"fields": ["internal_notes"]}),
         (_("稿酬"), {"fields": ["honorarium_amount", "honorarium_paid_on"]}),
         (_("正文"), {"fields": ["char_count", "manuscript_text"]}),
     ]
-    inlines = [ManuscriptInline, SubmissionEventInline]
+    inlines = [ManuscriptInline, SubmissionEventInline, *SubmissionReviewsMixin.review_inlines]
 
     class Media:
         css = {"all": ["desk/desk.css"]}

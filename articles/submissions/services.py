@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from articles import word
 from articles.models import Article, Authorship, Contributor
-from articles.submissions.models import Manuscript, Submission, SubmissionEvent
+from articles.submissions.models import Manuscript, ReviewLevel, Submission, SubmissionEvent
 from issues.files import files_removed_on_failure
 from issues.mail import templated_email
 from issues.models import Periodical
@@ -52,23 +52,51 @@ def submission_revise(*, submission: Submission, file_name: str, data: bytes, in
 def submission_transition(*, submission: Submission, to: str, by=None, message: str = "") -> Submission:
     """Move a submission if the workflow allows it (`by` None means the author); log it; mail decisions."""
     submission = Submission.objects.select_for_update().get(pk=submission.pk)
+    if to == Submission.Status.ACCEPTED:
+        _check_reviews(submission)
     if to not in submission.allowed_moves(by_editor=by is not None):
         labels = dict(Submission.Status.choices)
         raise TransitionNotAllowed(
             _("稿件不能从“%(from)s”变为“%(to)s”。") % {"from": labels[submission.status], "to": labels.get(to, to)}
         )
+    if to == Submission.Status.UNDER_REVIEW and submission.review_level_id is None:
+        submission.review_level = ReviewLevel.objects.first()
+        if submission.review_level is None:
+            raise TransitionNotAllowed(_("还没有设置审稿环节：请先在“来稿 › 审稿环节”里添加。"))
+    return submission_move(submission=submission, to=to, by=by, message=message)
+
+
+def submission_move(*, submission: Submission, to: str, by=None, message: str = "") -> Submission:
+    """Log and save a move whose rules the caller checked, on a row it locked; mail the author a decision.
+
+    The log row keeps the stage the author sees (e.g. "复审中"), so renaming a level rewrites no history.
+    """
+    from_status, submission.status = submission.status, to
     SubmissionEvent.objects.create(
-        submission=submission, from_status=submission.status, to_status=to, changed_by=by, comment=message
+        submission=submission,
+        from_status=from_status,
+        to_status=to,
+        changed_by=by,
+        comment=message,
+        stage=submission.stage_label if to == Submission.Status.UNDER_REVIEW else "",
     )
-    submission.status = to
-    submission.save(update_fields=["status"])
+    submission.save(update_fields=["status", "review_level", "reviews_passed_at"])
     if to in Submission.DECISIONS:
         transaction.on_commit(lambda: _mail(submission, "decision", message=message))
     return submission
 
 
+def _check_reviews(submission: Submission) -> None:
+    """Refuse to accept a piece before every review level has passed it, naming the level it waits for."""
+    if submission.reviews_passed:
+        return
+    level = submission.review_level or ReviewLevel.objects.first()
+    raise TransitionNotAllowed(_("稿件还没有通过“%(level)s”，不能录用。") % {"level": level or _("审稿")})
+
+
 def submission_accept(*, submission: Submission, editor, section, message: str = "") -> Article:
     """Accept a piece and turn its manuscript into a draft article (images into media), all or nothing."""
+    _check_reviews(submission)
     with files_removed_on_failure() as written, transaction.atomic():
         submission = submission_transition(
             submission=submission, to=Submission.Status.ACCEPTED, by=editor, message=message
