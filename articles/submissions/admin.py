@@ -56,6 +56,7 @@ class ManuscriptInline(ReadOnlyInline):
 
 class SubmissionEventInline(StatusChangeInline):
     model = SubmissionEvent
+    fields = [*StatusChangeInline.fields, "stage"]  # "复审中": a review level passing stays 审稿中
     verbose_name_plural = _("处理记录")
 
 
