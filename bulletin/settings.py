@@ -210,6 +210,8 @@ PDF_STAMPING = env_bool("BULLETIN_PDF_STAMPING", False)
 # nginx's `internal` location that maps to PROTECTED_ROOT (e.g. /_protected/); empty: Django streams files.
 PROTECTED_ACCEL_PREFIX = env("BULLETIN_PROTECTED_ACCEL_PREFIX")
 NOTICE_BATCH_SIZE = int(env("BULLETIN_NOTICE_BATCH_SIZE", "100"))
+# send_review_reminders mails an outside expert this many days before the review is due (and once overdue).
+REVIEW_REMINDER_DAYS = int(env("BULLETIN_REVIEW_REMINDER_DAYS", "3"))
 
 
 # Brute-force limits. django-axes counts wrong passwords on both sign-in pages (/accounts/login/,

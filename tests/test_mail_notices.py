@@ -13,7 +13,7 @@ from issues.mail import known_mails, render_plain, templated_email
 from issues.models import MailTemplate
 from issues.subscriptions.models import Subscription
 from issues.subscriptions.services import subscription_request
-from tests.factories import make_submission, make_subscriber, make_subscription
+from tests.factories import make_submission, make_subscriber, make_subscription, review, review_all
 from tests.forms import form_data
 from tests.test_submissions import submitted
 
@@ -47,28 +47,48 @@ def office(django_user_model, codename):
 # The author ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("path", "subject"),
-    [
-        ([Status.UNDER_REVIEW], "已进入审稿"),
-        ([Status.UNDER_REVIEW, Status.REVISION_REQUESTED], "需要修改"),
-        ([Status.UNDER_REVIEW, Status.ACCEPTED], "已录用"),
-        ([Status.REJECTED], "关于稿件"),
-    ],
-)
+def _to_review(submission, editor):
+    return submission_transition(submission=submission, to=Status.UNDER_REVIEW, by=editor)
+
+
+# Each step: how the piece gets there first, then the step itself (with a message to the author).
+STEPS = {
+    "sent to review": (
+        lambda s, e: s,
+        lambda s, e, m: submission_transition(submission=s, to=Status.UNDER_REVIEW, by=e, message=m),
+        "已进入审稿",
+    ),
+    "a level asks for a revision": (_to_review, lambda s, e, m: review(s, by=e, opinion="revise", message=m), "需要修改"),
+    "accepted after 终审": (lambda s, e: review_all(_to_review(s, e), by=e),
+                           lambda s, e, m: submission_transition(submission=s, to=Status.ACCEPTED, by=e, message=m),
+                           "已录用"),
+    "a level rejects it": (_to_review, lambda s, e, m: review(s, by=e, opinion="reject", message=m), "关于稿件"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("step", STEPS)
 def test_each_step_an_editor_takes_sends_the_author_one_mail(
-    client, django_user_model, django_capture_on_commit_callbacks, path, subject
+    client, django_user_model, django_capture_on_commit_callbacks, step
 ):
-    editor = staff(django_user_model, "editor")
-    submission = make_submission(title="县域电商调查", email=AUTHOR)
-    for to in path[:-1]:
-        submission = submission_transition(submission=submission, to=to, by=editor)
+    before, act, subject = STEPS[step]
+    editor = staff(django_user_model, "editor", is_superuser=True)  # holds every review level
+    submission = before(make_submission(title="县域电商调查", email=AUTHOR), editor)
+    mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        submission_transition(submission=submission, to=path[-1], by=editor, message="请补充数据来源。")
+        act(submission, editor, "请补充数据来源。")
     assert [message.to for message in mail.outbox] == [[AUTHOR]]
     assert subject in mail.outbox[0].subject and "《县域电商调查》" in mail.outbox[0].subject
     assert "请补充数据来源。" in mail.outbox[0].body
     assert submission.get_status_url() in mail.outbox[0].body
+
+
+def test_a_level_passing_the_piece_on_mails_nobody(django_user_model, django_capture_on_commit_callbacks):
+    editor = staff(django_user_model, "editor", is_superuser=True)
+    submission = _to_review(make_submission(email=AUTHOR), editor)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        review(submission, by=editor)  # 初审 通过: on to 复审, still 审稿中
+    assert mail.outbox == []
 
 
 def test_moving_a_piece_to_review_in_the_admin_mails_the_author_as_the_form_says(

@@ -526,6 +526,19 @@ def test_the_worker_runs_the_queued_jobs(site):
     assert site.query(f"SELECT COUNT(*) FROM {PublicationNotice._meta.db_table}") == [(1,)]
 
 
+def test_the_daily_timer_runs_the_review_reminders(site):
+    timer = (DEPLOY / "systemd" / "bulletin-reminders.timer").read_text()
+    assert "OnCalendar=" in timer and "Persistent=true" in timer
+    unit = DEPLOY / "systemd" / "bulletin-reminders.service"
+    assert "Type=oneshot" in unit.read_text()
+    command = exec_start(unit)
+    assert command[0].endswith("/.venv/bin/python") and command[1:] == ["manage.py", "send_review_reminders"]
+    command[0] = sys.executable
+    ran = subprocess.run(command, cwd=ROOT, env=site.env, capture_output=True, text=True, timeout=60)
+    assert ran.returncode == 0, ran.stderr
+    assert "已发送审稿提醒 0 封" in ran.stdout
+
+
 def test_plain_http_is_sent_to_https(site):
     connection = http.client.HTTPConnection(HOST, site.http_port, timeout=10)
     try:

@@ -21,7 +21,7 @@ from articles.submissions.models import Manuscript, Submission, SubmissionEvent
 from articles.submissions.services import submission_accept, submission_transition
 from issues.models import Periodical
 from issues.workflow import TransitionNotAllowed
-from tests.factories import image_bytes, make_contributor, make_section
+from tests.factories import image_bytes, make_contributor, make_section, review, review_all
 from tests.forms import form_data
 
 Status = Submission.Status
@@ -199,6 +199,7 @@ def test_manuscripts_whose_pictures_would_fail_acceptance_are_refused_at_upload(
 
 def test_a_manuscript_acceptance_cannot_convert_is_a_message_to_the_editor(client, editor):
     submission = submission_transition(submission=submitted(client), to=Status.UNDER_REVIEW, by=editor)
+    submission = review_all(submission, by=editor)
     manuscript = submission.manuscript  # as if stored before the upload check knew this rule
     manuscript.file.save("old.docx", ContentFile(with_picture(replace_picture=b"not a picture")))
     client.force_login(editor)
@@ -280,7 +281,7 @@ def test_status_page_shows_only_its_own_submission_and_the_editors_messages(clie
     mine.save()
     submission_transition(submission=mine, to=Status.UNDER_REVIEW, by=editor, message="已送审，请耐心等待。")
     html = client.get(mine.get_status_url()).content.decode()
-    assert "审稿中" in html and "已送审，请耐心等待。" in html and "老朋友" not in html
+    assert "初审中" in html and "已送审，请耐心等待。" in html and "老朋友" not in html
     assert client.get(reverse("submissions:status", args=["not-the-token"])).status_code == 404
 
 
@@ -288,8 +289,10 @@ def test_status_page_shows_only_its_own_submission_and_the_editors_messages(clie
     ("path", "by_editor", "allowed"),
     [
         (["under_review", "revision", "under_review", "accepted"], True, True),
-        (["under_review", "rejected"], True, True),
-        (["rejected"], True, True),
+        (["under_review", "revision", "under_review"], True, True),  # the editor takes a revision sent by mail
+        (["rejected"], True, False),  # 不用 is a review level's opinion, not an editor's move
+        (["under_review", "rejected"], True, False),
+        (["under_review", "revision"], True, False),  # and so is 退修
         (["accepted"], True, False),  # a received piece is reviewed first
         (["under_review", "accepted", "rejected"], True, False),  # decisions are final
         (["withdrawn"], True, False),  # only the author withdraws
@@ -299,15 +302,26 @@ def test_status_page_shows_only_its_own_submission_and_the_editors_messages(clie
 def test_transitions(client, editor, path, by_editor, allowed):
     submission = submitted(client)
     by = editor if by_editor else None
+
+    def move(submission, to, message=""):
+        # 退修 and 通过 at every level are the review levels' (reviews.py); the rest are moves.
+        if to == Status.REVISION_REQUESTED and allowed:
+            return review(submission, by=editor, opinion="revise", message=message)
+        if to == Status.ACCEPTED and allowed:
+            review_all(submission, by=editor)
+        return submission_transition(submission=submission, to=to, by=by, message=message)
+
     if allowed:
         for to in path:
-            submission = submission_transition(submission=submission, to=to, by=by, message=f"到{to}")
+            submission = move(submission, to, f"到{to}")
         assert submission.status == path[-1]
-        assert [e.to_status for e in submission.events.all()] == ["received", *path]
+        assert [e.to_status for e in submission.events.all() if e.to_status != e.from_status] == ["received", *path]
         assert all(e.changed_by == editor for e in submission.events.all()[1:])
     else:
         for to in path[:-1]:
-            submission = submission_transition(submission=submission, to=to, by=by)
+            submission = move(submission, to) if to != Status.ACCEPTED else review_all(submission, by=editor)
+            if to == Status.ACCEPTED:
+                submission = submission_transition(submission=submission, to=to, by=by)
         with pytest.raises(TransitionNotAllowed):
             submission_transition(submission=submission, to=path[-1], by=by)
         submission.refresh_from_db()
@@ -321,9 +335,7 @@ def test_the_author_is_emailed_at_each_step_an_editor_takes(client, editor, djan
         submission = submission_transition(submission=submission, to=Status.UNDER_REVIEW, by=editor)
     assert len(mail.outbox) == 1 and "审稿" in mail.outbox[0].subject  # the admin form says the author is told
     with django_capture_on_commit_callbacks(execute=True):
-        submission_transition(
-            submission=submission, to=Status.REVISION_REQUESTED, by=editor, message="请补充数据来源。"
-        )
+        review(submission, by=editor, opinion="revise", message="请补充数据来源。")  # 初审 asks for a revision
     assert len(mail.outbox) == 2
     assert "需要修改" in mail.outbox[1].subject and "请补充数据来源。" in mail.outbox[1].body
 
@@ -331,7 +343,7 @@ def test_the_author_is_emailed_at_each_step_an_editor_takes(client, editor, djan
 def test_the_author_uploads_a_revision_from_the_status_page(client, editor):
     submission = submitted(client)
     submission = submission_transition(submission=submission, to=Status.UNDER_REVIEW, by=editor)
-    submission_transition(submission=submission, to=Status.REVISION_REQUESTED, by=editor, message="请修改。")
+    submission = review(submission, by=editor, opinion="revise", message="请修改。")
     page = client.get(submission.get_status_url()).content.decode()
     assert "上传修改稿" in page
     revised = SimpleUploadedFile("修改稿.docx", docx_bytes(paragraphs=["修改后的正文更长一些。"]))
@@ -359,7 +371,7 @@ def test_the_author_can_withdraw_until_a_decision(client, editor):
     assert submission.status == Status.WITHDRAWN
     decided = submitted_again(client)
     decided = submission_transition(submission=decided, to=Status.UNDER_REVIEW, by=editor)
-    submission_transition(submission=decided, to=Status.REJECTED, by=editor)
+    review(decided, by=editor, opinion="reject")
     client.post(reverse("submissions:withdraw", args=[decided.token]))
     decided.refresh_from_db()
     assert decided.status == Status.REJECTED
@@ -384,6 +396,7 @@ def test_accepting_converts_the_manuscript_into_a_draft_article(client, editor, 
     submission = submitted(client, manuscript=SimpleUploadedFile("稿.docx", manuscript))
     existing = make_contributor(name="周雅琴", email="zhou@example.cn")
     submission = submission_transition(submission=submission, to=Status.UNDER_REVIEW, by=editor)
+    submission = review_all(submission, by=editor)
     article = submission_accept(submission=submission, editor=editor, section=make_section(name="业界交流"))
     assert article.status == Article.Status.DRAFT and article.issue is None
     assert article.title == "县域电商调研" and article.summary == "三个镇的调研。"
@@ -402,6 +415,7 @@ def test_accepting_converts_the_manuscript_into_a_draft_article(client, editor, 
 def test_accepting_in_the_admin_opens_the_new_article(client, editor):
     submission = submitted(client)
     submission = submission_transition(submission=submission, to=Status.UNDER_REVIEW, by=editor)
+    submission = review_all(submission, by=editor)
     section = make_section(name="业界交流")
     client.force_login(editor)
     url = reverse("admin:submissions_submission_change", args=[submission.pk])
@@ -433,7 +447,7 @@ def test_the_submission_list_takes_the_same_queries_however_many_submissions_and
         post(client, title=title, manuscript=SimpleUploadedFile("b.docx", docx_bytes(paragraphs=["一二三四五"])))
     for submission in Submission.objects.all():
         submission = submission_transition(submission=submission, to=Status.UNDER_REVIEW, by=editor)
-        submission_transition(submission=submission, to=Status.REVISION_REQUESTED, by=editor)
+        review(submission, by=editor, opinion="revise")
         revision = SimpleUploadedFile("修改稿.docx", docx_bytes(paragraphs=["修改后的正文共十个字"]))
         assert client.post(submission.get_status_url(), {"manuscript": revision}).status_code == 302
     many, page = list_page()

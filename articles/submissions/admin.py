@@ -17,6 +17,7 @@ from articles import word
 from articles.sanitize import sanitize_html
 from articles.submissions import manuscripts
 from articles.submissions.models import Manuscript, Submission, SubmissionEvent
+from articles.submissions.review_admin import SubmissionReviewsMixin
 from articles.submissions.services import submission_accept, submission_transition
 from articles.word import WordError
 from issues.admin import ReadOnlyInline, StatusChangeInline
@@ -55,8 +56,8 @@ class DecisionForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         moves = self.instance.allowed_moves(by_editor=True)
-        if not self.instance.is_decided:
-            # In one step from any undecided status: submission_accept makes the moves on the way.
+        if not self.instance.is_decided and self.instance.reviews_passed:
+            # In one step once 终审 has passed: submission_accept makes the moves on the way.
             moves = moves | {Submission.Status.ACCEPTED}  # a new set: never the model's own EDITOR_MOVES
         self.fields["next_status"].choices = [("", _("（不变）"))] + [
             (value, label) for value, label in Submission.Status.choices if value in moves
@@ -91,18 +92,22 @@ class ManuscriptInline(ReadOnlyInline):
 
 class SubmissionEventInline(StatusChangeInline):
     model = SubmissionEvent
+    fields = [*StatusChangeInline.fields, "stage"]  # "复审中": a review level passing stays 审稿中
     verbose_name_plural = _("处理记录")
 
 
 @admin.register(Submission)
-class SubmissionAdmin(admin.ModelAdmin):
+class SubmissionAdmin(SubmissionReviewsMixin, admin.ModelAdmin):
     form = DecisionForm
     list_display = ["tracking_number", "title", "author_name", "affiliation", "status", "char_count", "assigned_editor", "submitted_at"]  # fmt: skip
     list_filter = ["status", ("assigned_editor", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["tracking_number", "title", "author_name", "affiliation", "email"]
-    readonly_fields = [*AUTHOR_FIELDS, "status", "char_count", "manuscript_text", "manuscript_changes", "article_link"]
+    readonly_fields = [
+        *AUTHOR_FIELDS, "status", "review_panel", "char_count", "manuscript_text", "manuscript_changes", "article_link"
+    ]  # fmt: skip
     fieldsets = [
         (_("稿件"), {"fields": AUTHOR_FIELDS}),
+        (_("三审"), {"fields": ["review_panel"]}),
         (
             _("处理"),
             {"fields": ["status", "assigned_editor", "next_status", "message", "section", "issue", "article_link"]},
@@ -110,7 +115,7 @@ class SubmissionAdmin(admin.ModelAdmin):
         (_("内部"), {"fields": ["internal_notes"]}),
         (_("正文"), {"fields": ["char_count", "manuscript_text", "manuscript_changes"]}),
     ]
-    inlines = [ManuscriptInline, SubmissionEventInline]
+    inlines = [ManuscriptInline, SubmissionEventInline, *SubmissionReviewsMixin.review_inlines]
 
     class Media:
         css = {"all": ["desk/desk.css", "desk/manuscript.css"]}

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from articles import word
-from articles.submissions.models import Submission
+from articles.submissions.models import Opinion, Submission
 from issues.forms import HoneypotMixin
 from issues.models import Periodical
 
@@ -61,3 +61,13 @@ class SubmissionForm(HoneypotMixin, forms.ModelForm):
 
 class RevisionForm(forms.Form):
     manuscript = ManuscriptField(label=_("修改稿（Word .docx）"))
+
+
+class ExpertReviewForm(forms.Form):
+    """An outside expert's opinion and comments."""
+
+    opinion = forms.ChoiceField(label=_("审稿意见"), choices=Opinion.choices, widget=forms.RadioSelect)
+    comment = forms.CharField(
+        label=_("具体意见"), max_length=5000, widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("只有编辑部看得到，不转给作者。"),
+    )  # fmt: skip

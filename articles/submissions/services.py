@@ -16,7 +16,7 @@ from articles import word
 from articles.models import Article, Authorship, Contributor
 from articles.sanitize import html_to_text
 from articles.submissions import manuscripts
-from articles.submissions.models import Manuscript, Submission, SubmissionEvent
+from articles.submissions.models import Manuscript, ReviewLevel, Submission, SubmissionEvent
 from issues.files import files_removed_on_failure
 from issues.mail import mail_staff, send_in_background, templated_email
 from issues.models import Periodical
@@ -62,33 +62,62 @@ def submission_transition(
     when an editor moved it to a step the admin form announces (Submission.AUTHOR_MAILS), unless
     `notify` is False (a step on the way to another, which is the one the author hears of)."""
     submission = Submission.objects.select_for_update().get(pk=submission.pk)
+    if to == Submission.Status.ACCEPTED:
+        _check_reviews(submission)
     if to not in submission.allowed_moves(by_editor=by is not None):
         labels = dict(Submission.Status.choices)
         raise TransitionNotAllowed(
             _("稿件不能从“%(from)s”变为“%(to)s”。") % {"from": labels[submission.status], "to": labels.get(to, to)}
         )
+    if to == Submission.Status.UNDER_REVIEW and submission.review_level_id is None:
+        submission.review_level = ReviewLevel.objects.first()
+        if submission.review_level is None:
+            raise TransitionNotAllowed(_("还没有设置审稿环节：请先在“来稿 › 审稿环节”里添加。"))
+    return submission_move(submission=submission, to=to, by=by, message=message, notify=notify)
+
+
+def submission_move(*, submission: Submission, to: str, by=None, message: str = "", notify: bool = True) -> Submission:
+    """Log and save a move whose rules the caller checked, on a row it locked; mail the author when an
+    editor or reviewer moved it to a new step the admin announces (Submission.AUTHOR_MAILS).
+
+    The log row keeps the stage the author sees (e.g. "复审中"), so renaming a level rewrites no history.
+    """
+    from_status, submission.status = submission.status, to
     SubmissionEvent.objects.create(
-        submission=submission, from_status=submission.status, to_status=to, changed_by=by, comment=message
+        submission=submission,
+        from_status=from_status,
+        to_status=to,
+        changed_by=by,
+        comment=message,
+        stage=submission.stage_label if to == Submission.Status.UNDER_REVIEW else "",
     )
-    submission.status = to
-    submission.save(update_fields=["status"])
-    if notify and by is not None and to in Submission.AUTHOR_MAILS:
+    submission.save(update_fields=["status", "review_level", "reviews_passed_at"])
+    if notify and by is not None and to in Submission.AUTHOR_MAILS and to != from_status:
         transaction.on_commit(lambda: _mail(submission, to, message=message))
     return submission
 
 
-def submission_accept(*, submission: Submission, editor, section, issue=None, message: str = "") -> Article:
-    """Accept a piece from whatever undecided status it is in, and make a clean draft article of it.
+def _check_reviews(submission: Submission) -> None:
+    """Refuse to accept a piece before every review level has passed it, naming the level it waits for."""
+    if submission.reviews_passed:
+        return
+    level = submission.review_level or ReviewLevel.objects.first()
+    raise TransitionNotAllowed(_("稿件还没有通过“%(level)s”，不能录用。") % {"level": level or _("审稿")})
 
-    Every move on the way (已收稿 → 审稿中 → 已录用) is a `submission_transition`, logged; the
-    author is mailed the decision once. The draft has all the listed authors in order, the body
-    without the manuscript's own title and byline lines, images in media, and `accepted_text`;
-    `issue` (optional) schedules it at the end of that issue. All or nothing.
+
+def submission_accept(*, submission: Submission, editor, section, issue=None, message: str = "") -> Article:
+    """Accept a piece that has passed every review level, and make a clean draft article of it.
+
+    Every move on the way is a `submission_transition`, logged; the author is mailed the decision
+    once. The draft has all the listed authors in order, the body without the manuscript's own
+    title and byline lines, images in media, and `accepted_text`; `issue` (optional) schedules it
+    at the end of that issue. All or nothing.
     """
     with files_removed_on_failure() as written, transaction.atomic():
         submission = Submission.objects.select_for_update().get(pk=submission.pk)
+        moves = _moves_to_acceptance(submission)  # refuses a decided piece first, saying so
         _check_reviews(submission)
-        for status in _moves_to_acceptance(submission):
+        for status in moves:
             final = status == Submission.Status.ACCEPTED
             submission = submission_transition(
                 submission=submission, to=status, by=editor, message=message if final else "", notify=final
@@ -115,14 +144,6 @@ def submission_accept(*, submission: Submission, editor, section, issue=None, me
         submission.article = article
         submission.save(update_fields=["article"])
     return article
-
-
-def _check_reviews(submission: Submission) -> None:
-    """Where acceptance will be refused until the reviews (三审) are done; nothing is checked yet.
-
-    Raise TransitionNotAllowed, saying what is missing, to refuse: `submission_accept` calls
-    this first, before it moves or writes anything.
-    """
 
 
 def _moves_to_acceptance(submission: Submission) -> list[str]:

@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.submit, name="submit"),
     path("status/<str:token>/", views.status, name="status"),
     path("status/<str:token>/withdraw/", views.withdraw, name="withdraw"),
+    path("review/<str:token>/", views.expert_review, name="expert_review"),
 ]

@@ -2,11 +2,15 @@ from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from articles.submissions.forms import RevisionForm, SubmissionForm
-from articles.submissions.models import Submission
+from articles import word
+from articles.sanitize import sanitize_html
+from articles.submissions.forms import ExpertReviewForm, RevisionForm, SubmissionForm
+from articles.submissions.models import ExpertInvitation, Submission
+from articles.submissions.reviews import expert_answer
 from articles.submissions.services import (
     submission_create,
     submission_revise,
@@ -82,3 +86,37 @@ def withdraw(request, token):
     except TransitionNotAllowed as refusal:
         messages.error(request, str(refusal))
     return redirect(submission.get_status_url())
+
+
+def expert_review(request, token):
+    """An outside expert's review form, reached by the private link of their invitation (no account)."""
+    invitation = ExpertInvitation.for_token(token)
+    if invitation is None or not invitation.is_open():
+        # Wrong, used and expired links get the same page: it says nothing about the manuscript.
+        response = render(request, "submissions/expert_review_gone.html", status=404 if invitation is None else 410)
+        response["X-Robots-Tag"] = "noindex"
+        return response
+    form = ExpertReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            expert_answer(invitation=invitation, **form.cleaned_data)
+        except TransitionNotAllowed:
+            return render(request, "submissions/expert_review_gone.html", status=410)
+        return render(request, "submissions/expert_review_thanks.html", {"invitation": invitation})
+    manuscript = invitation.submission.manuscript
+    context = {"invitation": invitation, "form": form, "manuscript_html": _manuscript_html(manuscript)}
+    response = render(request, "submissions/expert_review.html", context)
+    response["X-Robots-Tag"] = "noindex"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _manuscript_html(manuscript) -> str:
+    """The manuscript as converted for acceptance, without its images, through the one HTML allowlist."""
+    if manuscript is None:
+        return ""
+    try:
+        body, _images = word.docx_html(manuscript.file.read(), image_folder=None)
+    except (word.WordError, OSError):  # a file checked by older rules, or gone: its stored plain text
+        return sanitize_html("".join(f"<p>{escape(line)}</p>" for line in manuscript.text.splitlines() if line))
+    return sanitize_html(body)
