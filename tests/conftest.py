@@ -1,5 +1,10 @@
+import functools
+from importlib import import_module
+
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
 
 pytest_plugins = ["tests.browser"]  # the `browser` fixture of the browser tests
 
@@ -32,3 +37,31 @@ def empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+# What data migrations make, which the table flush after every transactional test removes
+# (Django restores content types and permissions itself, not these).
+MIGRATION_DATA = [
+    ("articles.submissions.migrations.0004_default_review_levels", "add_levels"),  # 三审 levels and groups
+    ("issues.proofs.migrations.0002_proofreaders_group", "create_group"),  # 校对
+]
+
+
+@functools.cache
+def _migrated_apps():
+    """The app registry as the migrations leave it, for running their data functions again."""
+    return MigrationLoader(connection).project_state().apps
+
+
+@pytest.fixture(autouse=True)
+def data_of_migrations(request):
+    """A transactional test starts from what the migrations made, whatever the tests before it flushed.
+
+    (serialized_rollback would do it too, but reloads content types over the ones the flush keeps.)
+    """
+    marker = request.node.get_closest_marker("django_db")
+    if not (marker and marker.kwargs.get("transaction")):
+        return
+    request.getfixturevalue("transactional_db")
+    for module, function in MIGRATION_DATA:
+        getattr(import_module(module), function)(_migrated_apps(), None)
