@@ -36,7 +36,9 @@ def honoraria_propose_for_issue(*, issue) -> list[Honorarium]:
 def payment_batch_create(*, honoraria, by) -> PaymentBatch:
     """A new payment batch of `honoraria`, refused if any of them is paid or already in a batch."""
     ids = [honorarium.pk for honorarium in honoraria]
-    locked = list(Honorarium.objects.select_for_update().filter(pk__in=ids).select_related("contributor", "article"))
+    locked = list(
+        Honorarium.objects.select_for_update(of=("self",)).filter(pk__in=ids).select_related("contributor", "article")
+    )
     if not locked:
         raise TransitionNotAllowed(_("请选择要付款的稿酬。"))
     taken = [str(honorarium) for honorarium in locked if honorarium.batch_id or honorarium.is_paid]

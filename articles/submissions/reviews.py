@@ -53,7 +53,8 @@ def review_record(
 
     `comment` is for the editors; `message` goes to the author with a 退修 or 不用.
     """
-    submission = Submission.objects.select_for_update().select_related("review_level").get(pk=submission.pk)
+    # Only the submission row is locked: PostgreSQL cannot lock the nullable side of the level's outer join.
+    submission = Submission.objects.select_for_update(of=("self",)).select_related("review_level").get(pk=submission.pk)
     if submission.status != Submission.Status.UNDER_REVIEW:
         raise TransitionNotAllowed(
             _("稿件现在是“%(status)s”，不在审稿中，不能记录审稿意见。") % {"status": submission.get_status_display()}
