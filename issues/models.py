@@ -465,7 +465,20 @@ class IssuePDFQuerySet(models.QuerySet):
         )
 
 
-class IssuePDF(models.Model):
+class ProtectedFileMixin:
+    """A record of a file in protected storage by its `file_name` (a PDF, a proof)."""
+
+    @property
+    def path(self):
+        """The file on disk, or None before the first successful build."""
+        return settings.PROTECTED_ROOT / self.file_name if self.file_name else None
+
+    @property
+    def is_downloadable(self):
+        return bool(self.path and self.path.is_file())
+
+
+class IssuePDF(ProtectedFileMixin, models.Model):
     """The typeset PDF of an issue in one variant, and how its last build went."""
 
     class Variant(models.TextChoices):
@@ -509,15 +522,6 @@ class IssuePDF(models.Model):
 
     def __str__(self):
         return f"{self.issue} {self.get_variant_display()}"
-
-    @property
-    def path(self):
-        """The file on disk, or None before the first successful build."""
-        return settings.PROTECTED_ROOT / self.file_name if self.file_name else None
-
-    @property
-    def is_downloadable(self):
-        return bool(self.path and self.path.is_file())
 
     @property
     def size_mb(self):

@@ -10,7 +10,7 @@ from django.conf import settings as django_settings
 from django.contrib.staticfiles import finders
 from django.urls import reverse
 from pdfminer.high_level import extract_pages
-from pdfminer.layout import LAParams, LTTextLineHorizontal
+from pdfminer.layout import LAParams
 from PIL import Image
 from pypdf import PdfReader
 
@@ -19,6 +19,7 @@ from issues.models import Issue, IssuePDF, MastheadLine, Periodical, StandingPag
 from issues.typesetting.build import issue_build_pdf
 from issues.typesetting.pages import choose_padding, padding_summary
 from tests.factories import make_article, make_issue, make_section, proofread
+from tests.typography import text_lines
 
 pytestmark = pytest.mark.django_db
 MM = 72 / 25.4
@@ -147,14 +148,7 @@ def test_by_default_the_masthead_is_beside_the_contents():
 
 def lines_of_page(path, index):
     page = next(extract_pages(path, page_numbers=[index], laparams=LAParams()))
-    lines, stack = [], list(page)
-    while stack:
-        item = stack.pop()
-        if isinstance(item, LTTextLineHorizontal):
-            lines.append(item)
-        elif hasattr(item, "__iter__"):
-            stack.extend(item)
-    return page, lines
+    return page, text_lines(page)
 
 
 def test_a_cover_without_an_image_fills_the_page_with_its_headlines(tmp_path):
@@ -250,17 +244,11 @@ def test_preflight_checks_what_an_internal_publication_must_print(staff_client):
 # The source line stays with its article ------------------------------------------------------
 
 
-def first_lines_of_columns(pdf, *, page_height):
-    """The first line of text of each column of each page, for a two-column page of A6 size."""
+def first_lines_of_columns(pdf):
+    """The first line of text of each column of each page, for a two-column page."""
     firsts = []
     for page in extract_pages(io.BytesIO(pdf), laparams=LAParams(line_margin=0.3, char_margin=1.0)):
-        lines, stack = [], list(page)
-        while stack:
-            item = stack.pop()
-            if isinstance(item, LTTextLineHorizontal):
-                lines.append(item)
-            elif hasattr(item, "__iter__"):
-                stack.extend(item)
+        lines = text_lines(page)
         for right in (False, True):
             column = sorted((line for line in lines if (line.x0 > page.width / 2) == right), key=lambda line: -line.y0)
             if column:
@@ -281,7 +269,7 @@ def test_a_source_line_is_never_alone_at_the_top_of_a_column():
         )
         for css, is_rule in ((stylesheet, True), (stylesheet + without_rule, False)):
             pdf = weasyprint.HTML(string=html).write_pdf(stylesheets=[weasyprint.CSS(string=css)])
-            opens_column = any(line.startswith("（来源") for line in first_lines_of_columns(pdf, page_height=148))
+            opens_column = any(line.startswith("（来源") for line in first_lines_of_columns(pdf))
             if is_rule:
                 assert not opens_column, sentences
             else:

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 from pdfminer.high_level import extract_pages
-from pdfminer.layout import LAParams, LTTextLineHorizontal
+from pdfminer.layout import LAParams
 from pypdf import PdfReader
 
 from articles.models import Article
@@ -21,6 +21,7 @@ from articles.services import issue_publish
 from issues.models import Issue, IssuePDF, Periodical
 from issues.typesetting.build import issue_build_pdf
 from tests.factories import image_bytes, make_article, make_issue, make_section, proofread
+from tests.typography import text_lines
 
 pytestmark = pytest.mark.django_db
 
@@ -50,14 +51,7 @@ def pdf_text(record):
 def column_lines(path, page_numbers):
     """Text lines of the body area, by page and column, top to bottom."""
     for page in extract_pages(path, page_numbers=page_numbers, laparams=LAParams(line_margin=0.3, char_margin=1.0)):
-        lines = []
-        stack = list(page)
-        while stack:
-            item = stack.pop()
-            if isinstance(item, LTTextLineHorizontal):
-                lines.append(item)
-            elif hasattr(item, "__iter__"):
-                stack.extend(item)
+        lines = text_lines(page)
         body = [line for line in lines if line.y0 > 20 * MM and line.y1 < page.height - 22 * MM]
         for right_column in (False, True):
             column = [line for line in body if (line.x0 > page.width / 2) == right_column]

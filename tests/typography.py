@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pdfminer.converter import PDFPageAggregator
-from pdfminer.layout import LTChar, LTContainer
+from pdfminer.layout import LTChar, LTContainer, LTTextLineHorizontal
 from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
 from pdfminer.pdfpage import PDFPage
 
@@ -155,6 +155,18 @@ class TypographyReport:
             rows.append(f"{title}: {len(lines)}" + (f" (first {len(shown)})" if len(shown) < len(lines) else ""))
             rows += [f"  {figure(line):>10}  {line}" for line in shown]
         return "\n".join(rows)
+
+
+def text_lines(page) -> list:
+    """pdfminer's text lines (LTTextLineHorizontal) anywhere in a laid-out page, for tests that read a PDF."""
+    lines, stack = [], list(page)
+    while stack:
+        item = stack.pop()
+        if isinstance(item, LTTextLineHorizontal):
+            lines.append(item)
+        elif isinstance(item, LTContainer):
+            stack.extend(item)
+    return lines
 
 
 def measure_pdf(path: Path | str) -> TypographyReport:

@@ -6,12 +6,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from articles.models import Article
-from issues.models import Issue
+from issues.models import Issue, ProtectedFileMixin
 
 PROOFREADERS_GROUP = "校对"  # created by migration 0002; its members record corrections
 
 
-class ProofRound(models.Model):
+class ProofRound(ProtectedFileMixin, models.Model):
     """One proofreading round (一校, 二校, 三校) on a watermarked proof PDF of an issue."""
 
     class Number(models.IntegerChoices):
@@ -67,15 +67,6 @@ class ProofRound(models.Model):
         """What the proof prints across every page: "一校样 2017-01-20"."""
         day = timezone.localdate(self.built_at) if self.built_at else timezone.localdate()
         return f"{self.name}样 {day:%Y-%m-%d}"
-
-    @property
-    def path(self):
-        """The proof PDF on disk, or None before it is built."""
-        return settings.PROTECTED_ROOT / self.file_name if self.file_name else None
-
-    @property
-    def is_downloadable(self):
-        return bool(self.path and self.path.is_file())
 
     @property
     def is_signed_off(self):

@@ -126,23 +126,24 @@ def _set_text(self, text, justify=False):
 
 def justify_line(context, line, extra_width):
     """Share `extra_width` among the line's spaces and CJK gaps (replaces WeasyPrint's)."""
-    text_boxes = [box for box in _text_boxes(line) if box.text]
-    if not text_boxes:
+    line_texts = [box for box in text_boxes(line) if box.text]
+    if not line_texts:
         return
-    last = text_boxes[-1]
-    gains = {id(box): _gain(box, skip_last=box is last) for box in text_boxes}
+    last = line_texts[-1]
+    gains = {id(box): _gain(box, skip_last=box is last) for box in line_texts}
     total = sum(gains.values())
     if total > 0:
         _widen(context, line, extra_width / total, gains, last, 0)
 
 
-def _text_boxes(box):
+def text_boxes(box):
+    """The text boxes of a line (or inline box), in order, in normal flow."""
     if isinstance(box, boxes.TextBox):
         yield box
     elif isinstance(box, (boxes.LineBox, boxes.InlineBox)):
         for child in box.children:
             if child.is_in_normal_flow():
-                yield from _text_boxes(child)
+                yield from text_boxes(child)
 
 
 def _gain(box, *, skip_last):

@@ -196,7 +196,7 @@ class _PageReader:
             )
 
     def _line(self, line, article):
-        texts = [child for child in _text_boxes(line) if child.text]
+        texts = [child for child in justify.text_boxes(line) if child.text]
         if not texts or texts[0].style["text_align_all"] != "justify":
             return
         first = texts[0].text.lstrip()
@@ -217,7 +217,7 @@ class _PageReader:
             )
 
     def _last_line(self, block, line, article):
-        texts = [child for child in _text_boxes(line) if child.text]
+        texts = [child for child in justify.text_boxes(line) if child.text]
         if not texts or texts[0].style["text_align_all"] != "justify" or block.element is None:
             return
         text = _line_text(texts)
@@ -226,15 +226,6 @@ class _PageReader:
             return  # not the paragraph's last line (it goes on on the next page), or a one-line paragraph
         if len(text.rstrip(justify.PUNCTUATION)) == 1:
             self._finding("orphan", _("段末一行只有一个字“%(line)s”。") % {"line": text}, article)
-
-
-def _text_boxes(box):
-    if isinstance(box, boxes.TextBox):
-        yield box
-    elif isinstance(box, (boxes.LineBox, boxes.InlineBox)):
-        for child in box.children:
-            if child.is_in_normal_flow():
-                yield from _text_boxes(child)
 
 
 def _line_text(texts):
