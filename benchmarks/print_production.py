@@ -36,6 +36,7 @@ from typesetting import (  # noqa: E402  the throwaway project and the fork serv
     REPO,
     Measurements,
     issue_tripled,
+    print_warnings,
     summarise,
     use_throwaway_project,
 )
@@ -113,11 +114,7 @@ def report(data_dir: Path, *, runs: int, keep: Path | None):
     print_timing(results, builds)
     print_findings(typography, shipped)
     print_method(typography)
-    print("\nWhat the timed processes wrote to stderr (WeasyPrint warnings and the like):")
-    for line, count in warnings.items():
-        print(f"  ({count}×) {line}")
-    if not warnings:
-        print("  nothing")
+    print_warnings(warnings)
     if keep:
         keep.mkdir(parents=True, exist_ok=True)
         for path in work.iterdir():

@@ -345,6 +345,11 @@ def report(data_dir: Path, *, runs: int):
     summary = {name: summarise(result) for name, result in results.items()}
     print_summary(summary, fresh)
     print_method(summary)
+    print_warnings(warnings)
+
+
+def print_warnings(warnings: dict[str, int]) -> None:
+    """What the measured processes wrote to stderr (Measurements.close()), each line with its count."""
     print("\nWhat the measured processes wrote to stderr (WeasyPrint warnings and the like):")
     for line, count in warnings.items():
         print(f"  ({count}×) {line}")
