@@ -24,6 +24,11 @@ def paginate(request, queryset):
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
+def article_short_link(request, pk):
+    """The article's address without its title: what printed QR codes carry, valid after a retitle."""
+    return redirect(get_object_or_404(Article.objects.visible_to(request.user).only("pk", "slug"), pk=pk))
+
+
 @cached_page
 def article_detail(request, pk, slug):
     article = get_object_or_404(

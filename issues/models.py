@@ -57,6 +57,11 @@ class Periodical(models.Model):
         default=4,
         help_text=_("印刷版的总页数补足为它的整数倍：先用征稿启事，再用固定末页，最后用空白页。"),
     )
+    article_qr_codes = models.BooleanField(
+        _("文末印二维码"),
+        default=False,
+        help_text=_("在每篇文章末尾印出本文网址的二维码，读者扫码即可在手机上阅读、转发。简讯不印。"),
+    )
     internal_publication = models.BooleanField(
         _("内部资料性出版物"),
         default=True,

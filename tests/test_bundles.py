@@ -853,6 +853,7 @@ CONFIGURED = {
     "folio_start": "cover",
     "masthead_placement": "page",
     "pages_per_signature": 8,
+    "article_qr_codes": True,
     "internal_publication": False,
     "call_for_papers": "欢迎投稿。\n\n来稿请附作者简介。",
 }

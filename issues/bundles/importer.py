@@ -45,6 +45,7 @@ PERIODICAL_FIELDS = [
     "folio_start",
     "masthead_placement",
     "pages_per_signature",
+    "article_qr_codes",
     "internal_publication",
     "call_for_papers",  # last: the one long text
 ]

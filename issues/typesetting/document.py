@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from articles.models import Article
 from issues.models import Issue, Periodical, Section
+from issues.qrcodes import qr_data_uri
 from issues.typesetting.fetcher import PRINT_PROFILE_PATH
 
 COVER_HEADLINES_PER_SECTION = 2
@@ -28,6 +29,7 @@ class PrintedArticle:
     opens_section: bool  # first article of its top-level section: a section opening
     subsection_marker: str  # sub-section name, when it starts here
     blocks: list[tuple[bool, str]] = field(default_factory=list)  # (full width?, html)
+    qr_code: str = ""  # data: URI of the QR code printed at its end, if any
 
     @property
     def is_brief(self):
@@ -61,6 +63,8 @@ def issue_html(issue: Issue, *, variant: str) -> str:
     articles = list(issue.articles.in_print_order().select_related("section__parent").with_authors())
     printed = _printed_articles(articles)
     periodical = Periodical.load()
+    if periodical.article_qr_codes:
+        _add_qr_codes(printed)
     context = {
         "issue": issue,
         "periodical": periodical,
@@ -99,6 +103,14 @@ def _printed_articles(articles):
         printed.append(PrintedArticle(article, top, opens, marker, split_wide_blocks(article.body)))
         previous_top, previous_sub = top, sub
     return printed
+
+
+def _add_qr_codes(printed):
+    """A QR code of its short address (which outlives a retitle) under every article but briefs."""
+    for item in printed:
+        if not item.is_brief:
+            path = reverse("articles:short_link", kwargs={"pk": item.article.pk})
+            item.qr_code = qr_data_uri(settings.SITE_URL.rstrip("/") + path)
 
 
 def _flows(printed):
