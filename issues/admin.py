@@ -62,7 +62,10 @@ class PeriodicalAdmin(admin.ModelAdmin):
         (None, {"fields": ["name", "slogan", "circulation_note"]}),
         (_("主办信息"), {"fields": ["guiding_unit", "host_unit", "contact_email"]}),
         (_("征稿"), {"fields": ["call_for_papers", "manuscript_char_limit"]}),
-        (_("印制"), {"fields": ["page_size", "folio_start", "masthead_placement", "pages_per_signature", "article_qr_codes"]}),
+        (
+            _("印制"),
+            {"fields": ["page_size", "folio_start", "masthead_placement", "pages_per_signature", "article_qr_codes"]},
+        ),
         (_("内部资料"), {"fields": ["internal_publication", "permit_number"]}),
     ]
     inlines = [StandingPageInline]
