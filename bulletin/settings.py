@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "articles.submissions",
     "articles.honoraria",
     "issues.proofs",
+    "issues.circulation",
     "issues.desk",
 ]
 

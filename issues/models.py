@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -222,6 +224,17 @@ class PublicationStatus(models.TextChoices):
     PUBLISHED = "published", _("已发布")
 
 
+# Who proposes an issue's print run when the editor leaves it empty (issues.circulation: the
+# copies of its recipients, 样刊 and reserve). The ground floor cannot import them, so they register.
+PRINT_RUN_DEFAULTS: list[Callable[["Issue"], int | None]] = []
+
+
+def register_print_run_default(provider: Callable[["Issue"], int | None]) -> None:
+    """Let `provider(issue)` propose the print run of an issue whose own is empty (idempotent; first answer wins)."""
+    if provider not in PRINT_RUN_DEFAULTS:
+        PRINT_RUN_DEFAULTS.append(provider)
+
+
 class Issue(models.Model):
     """One issue of the periodical, e.g. 2017年第1期（总第26期）."""
 
@@ -238,7 +251,7 @@ class Issue(models.Model):
     title = models.CharField(_("本期主题"), max_length=200, blank=True)
     cover = models.ImageField(_("封面图片"), upload_to=cover_upload_to, blank=True, validators=[validate_image_file])
     cover_thumbnail = models.ImageField(_("封面缩略图"), upload_to=thumbnail_upload_to, blank=True, editable=False)
-    print_run = models.PositiveIntegerField(_("印数"), null=True, blank=True)
+    print_run = models.PositiveIntegerField(_("印数"), null=True, blank=True, help_text=_("留空则按发送对象合计。"))
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT, editable=False)
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
@@ -308,6 +321,21 @@ class Issue(models.Model):
     @property
     def is_published(self):
         return self.status == self.Status.PUBLISHED
+
+    def default_print_run(self) -> int | None:
+        """The print run proposed for this issue by the registered providers (the recipients' total), or None."""
+        if self.pk is None:
+            return None
+        for provider in PRINT_RUN_DEFAULTS:
+            proposed = provider(self)
+            if proposed is not None:
+                return proposed
+        return None
+
+    @property
+    def effective_print_run(self) -> int | None:
+        """The print run the masthead prints: the editor's own, else the proposed default."""
+        return self.print_run if self.print_run is not None else self.default_print_run()
 
     def screen_pdf(self):
         """The record of the screen PDF if a file was ever built, else None."""
@@ -398,7 +426,8 @@ class MastheadLine(models.Model):
             day = gettext("%(y)d年%(m)d月%(d)d日") % {"y": date.year, "m": date.month, "d": date.day} if date else ""
             return f"{day} {issue.issue_line}".strip()
         if self.kind == self.Kind.PRINT_RUN:
-            return gettext("%(count)d 册") % {"count": issue.print_run} if issue.print_run else ""
+            print_run = issue.effective_print_run
+            return gettext("%(count)d 册") % {"count": print_run} if print_run else ""
         return self.value
 
 

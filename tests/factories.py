@@ -12,6 +12,7 @@ from PIL import Image
 
 from articles.models import Article, Authorship, Contributor
 from articles.submissions.models import Submission
+from issues.circulation.models import Recipient
 from issues.models import Issue, MastheadLine, Section
 from issues.proofs.models import ProofRound
 from issues.subscriptions.models import Institution, IPRange, Subscriber, Subscription
@@ -174,3 +175,9 @@ def proofread(issue, *, by=None):
             defaults={"started_by": by, "status": ProofRound.Status.DONE, "signed_off_at": now, "signed_off_by": by},
         )
     return issue
+
+
+def make_recipient(*, organisation="南滨市商务局", address="南滨市滨江区长堤路1号", post_code="365100", **fields):
+    """A unit the printed issue is mailed to (发送对象), sent since 2016 unless `active_from` says otherwise."""
+    fields.setdefault("active_from", datetime.date(2016, 1, 1))
+    return Recipient.objects.create(organisation=organisation, address=address, post_code=post_code, **fields)

@@ -19,6 +19,7 @@ FLOORS = [
     ["issues.typesetting"],
     ["issues.subscriptions", "issues.bundles", "articles.submissions", "issues.proofs"],
     ["articles.honoraria"],
+    ["issues.circulation"],
     ["issues.desk"],
 ]
 FLOOR_OF = {package: level for level, packages in enumerate(FLOORS) for package in packages}

@@ -1,4 +1,7 @@
-"""A payment batch as the finance office pays from it: CSV (UTF-8 with BOM, for Excel) and .xlsx."""
+"""A payment batch as the finance office pays from it: CSV (UTF-8 with BOM, for Excel) and .xlsx.
+
+`table_csv` and `table_workbook` write any table so; the recipients list (issues.circulation) uses them too.
+"""
 
 import csv
 import io
@@ -6,6 +9,8 @@ import io
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 
 def headers() -> list[str]:
@@ -35,32 +40,50 @@ def batch_rows(batch) -> list[list]:
     return rows
 
 
-def batch_csv(batch) -> bytes:
+def table_csv(header: list[str], rows: list[list]) -> bytes:
+    """A table as CSV for Excel: UTF-8 with a byte-order mark, which tells Excel the file is UTF-8."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(headers())
-    writer.writerows(batch_rows(batch))
-    return out.getvalue().encode("utf-8-sig")  # the BOM tells Excel the file is UTF-8
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8-sig")
+
+
+def table_workbook(header: list[str], rows: list[list], *, title: str, widths=()) -> tuple[Workbook, Worksheet]:
+    """A table as a workbook of one sheet, the header row bold and the columns `widths` wide; saved by `xlsx_bytes`."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = title
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for column, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = width
+    return workbook, sheet
+
+
+def xlsx_bytes(workbook: Workbook) -> bytes:
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def batch_csv(batch) -> bytes:
+    return table_csv(headers(), batch_rows(batch))
 
 
 def batch_xlsx(batch) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("付款清单")
-    sheet.append(headers())
-    rows = batch_rows(batch)
-    for row in rows:
-        sheet.append(row)
-    for cell in (*sheet[1], *sheet[sheet.max_row]):
+    workbook, sheet = table_workbook(
+        headers(), batch_rows(batch), title=_("付款清单"), widths=(12, 24, 36, 24, 8, 14, 12, 14)
+    )
+    for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     for row in sheet.iter_rows(min_row=2, min_col=6, max_col=8):
         for cell in row:
             cell.number_format = "#,##0.00"
-    for column, width in zip("ABCDEFGH", (12, 24, 36, 24, 8, 14, 12, 14)):
-        sheet.column_dimensions[column].width = width
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return xlsx_bytes(workbook)
 
 
 def file_name(batch, extension: str) -> str:

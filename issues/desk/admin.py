@@ -31,6 +31,7 @@ from articles.services import (
     issue_withdraw,
 )
 from issues.admin import StatusChangeInline, transition_action
+from issues.circulation.services import circulation_panel
 from issues.models import Issue, IssuePDF, IssueStatusChange, MastheadLine, Section
 from issues.proofs.services import may_settle, proofs_panel
 from issues.subscriptions.models import Download
@@ -63,7 +64,9 @@ class MastheadLineForm(forms.ModelForm):
             value.disabled, value.required = True, False
             value.widget.attrs["placeholder"] = _("保存后按本期信息生成")
             value.help_text = (
-                _("由本期的出版日期和期次生成") if kind == MastheadLine.Kind.PUBLICATION else _("由本期的印数生成")
+                _("由本期的出版日期和期次生成")
+                if kind == MastheadLine.Kind.PUBLICATION
+                else _("由本期的印数生成（印数留空则按发送对象合计）")
             )
         else:
             value.required = True  # a standing line is typed in; the model allows blank for generated ones
@@ -190,9 +193,19 @@ class IssueAdmin(admin.ModelAdmin):
     date_hierarchy = "publication_date"
     # The page top to bottom (templates/admin/desk/issue_change_form.html): the issue's fields, its
     # next step with what still stops it, the articles, the masthead, the PDFs, the history.
-    readonly_fields = ["cover_preview"]
+    readonly_fields = ["cover_preview", "default_print_run"]
     fieldsets = [
-        (None, {"fields": [("year", "number", "total_number"), "publication_date", "title", "print_run"]}),
+        (
+            None,
+            {
+                "fields": [
+                    ("year", "number", "total_number"),
+                    "publication_date",
+                    "title",
+                    ("print_run", "default_print_run"),
+                ]
+            },
+        ),
         (_("封面"), {"fields": [("cover", "cover_preview")]}),
         (_("排入文章"), {"fields": ["schedule"]}),
     ]
@@ -259,6 +272,12 @@ class IssueAdmin(admin.ModelAdmin):
     def issue_line(self, issue):
         return issue.issue_line
 
+    @admin.display(description=_("按发送对象合计"))
+    def default_print_run(self, issue):
+        """What the masthead prints when 印数 is left empty (issues.circulation registers it)."""
+        proposed = issue.default_print_run() if issue and issue.pk else None
+        return _("%(count)d 册") % {"count": proposed} if proposed else "—"
+
     @admin.display(description=_("封面预览"))
     def cover_preview(self, issue):
         return render_to_string("admin/desk/cover_preview.html", {"issue": issue})
@@ -267,6 +286,12 @@ class IssueAdmin(admin.ModelAdmin):
         """三校: the issue's proof rounds and the button for the next one."""
         context = {"panel": proofs_panel(issue), "may_start": may_settle(request.user)}
         return render_to_string("admin/proofs/issue_panel.html", context)
+
+    def circulation_panel(self, request, issue):
+        """发行: the print run from the recipients list, the print order and the mailing labels."""
+        if not request.user.has_perm("circulation.view_printorder"):
+            return ""
+        return render_to_string("admin/circulation/issue_panel.html", {"panel": circulation_panel(issue)})
 
     def pdf_panel(self, issue):
         """How each PDF build went, whether it is out of date, and the pages of the last one."""
@@ -357,6 +382,7 @@ class IssueAdmin(admin.ModelAdmin):
         return {
             "pdf_panel": self.pdf_panel(issue),
             "proofs_panel": self.proofs_panel(request, issue),
+            "circulation_panel": self.circulation_panel(request, issue),
             "steps": steps if may_change else [],
             "checklist": steps[0]["obstacles"] if steps else [],
             "draft_articles": drafts if may_change else 0,
