@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('issues', '0010_print_run_from_circulation'),
+        ('issues', '0011_print_run_from_circulation'),
     ]
 
     operations = [

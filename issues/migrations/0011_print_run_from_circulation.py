@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('issues', '0009_mail_templates'),
+        ('issues', '0010_periodical_article_qr_codes'),
     ]
 
     operations = [
