@@ -14,12 +14,31 @@ from typing import BinaryIO
 from urllib.parse import quote
 
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.db import transaction
 from django.http import FileResponse, HttpResponse
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date, quote_etag
 
 from issues.processes import current_process, process_is_gone
+
+
+class ProtectedStorage(FileSystemStorage):
+    """Files with no public URL (manuscripts, imported PDFs) under PROTECTED_ROOT, looked up at each use."""
+
+    @property
+    def base_location(self):
+        return settings.PROTECTED_ROOT
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+    def url(self, name):
+        raise ValueError("Protected files have no URL.")
+
+
+protected_storage = ProtectedStorage()
 
 
 def write_atomically(path: Path, data: bytes) -> None:

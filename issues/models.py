@@ -341,6 +341,10 @@ class Issue(models.Model):
         """The record of the screen PDF if a file was ever built, else None."""
         return self.pdfs.filter(variant=IssuePDF.Variant.SCREEN).exclude(file_name="").first()
 
+    def has_imported_pdf(self) -> bool:
+        """Whether the issue's PDF is its printed original, imported: then it is never typeset."""
+        return self.pdfs.imported().exists()
+
     @classmethod
     def next_numbers(cls):
         """The (year, number, total_number) after the latest issue, which a new issue most likely gets."""
@@ -482,6 +486,10 @@ class IssueStatusChange(StatusChange):
 
 
 class IssuePDFQuerySet(models.QuerySet):
+    def imported(self):
+        """The printed PDFs of back issues, kept as they came: never typeset, stale or rebuilt."""
+        return self.filter(imported=True)
+
     def abandon_dead_builds(self) -> int:
         """Mark failed the builds still "building" whose process is gone (killed mid-build); how many.
 
@@ -545,6 +553,9 @@ class IssuePDF(ProtectedFileMixin, models.Model):
     fillers = models.JSONField(_("补页"), default=list, blank=True, editable=False)
     blank_pages = models.PositiveSmallIntegerField(_("空白页"), default=0, editable=False)
     preflight = models.JSONField(_("印前检查"), default=list, blank=True, editable=False)
+    # A back issue's printed PDF brought in by an issue bundle: its screen PDF as printed, which
+    # the typesetter never rebuilds or overwrites (build_key is the file's SHA-256, for ETags).
+    imported = models.BooleanField(_("导入的原版 PDF"), default=False, editable=False)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = IssuePDFQuerySet.as_manager()

@@ -1,10 +1,8 @@
 import datetime
-import os
 import secrets
 
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -12,29 +10,12 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from articles.models import Article
+from issues import files
 from issues.models import StatusChange
 
 
-class ProtectedStorage(FileSystemStorage):
-    """Files with no public URL (manuscripts) under PROTECTED_ROOT, looked up at each use."""
-
-    @property
-    def base_location(self):
-        return settings.PROTECTED_ROOT
-
-    @property
-    def location(self):
-        return os.path.abspath(self.base_location)
-
-    def url(self, name):
-        raise ValueError("Protected files have no URL.")
-
-
-_protected_storage = ProtectedStorage()
-
-
 def protected_storage():
-    return _protected_storage
+    return files.protected_storage
 
 
 def manuscript_upload_to(instance, filename):

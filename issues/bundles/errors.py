@@ -12,3 +12,7 @@ class BundleError(Exception):
     def at(self, *, path: str = "", field: str = "") -> "BundleError":
         """The same error placed in a file/field, unless it already names one."""
         return BundleError(self.message, path=self.path or path, field=self.field or field)
+
+
+class IssueExists(BundleError):
+    """The bundle's year and number are taken, and it was not asked to replace that issue."""

@@ -1,4 +1,8 @@
-"""Exporting an issue as a bundle (folder or .zip) that `import_bundle` reads back unchanged."""
+"""Exporting an issue as a bundle (folder or .zip) that `import_bundle` reads back unchanged.
+
+An issue whose PDF was imported goes out as it came in: its printed PDF, each article's pages, and
+a body file only for an article whose text is not what the PDF gives (an editor corrected it).
+"""
 
 import os
 import posixpath
@@ -12,9 +16,10 @@ from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 
 from articles.sanitize import sanitize_html
+from issues.bundles import pdf
 from issues.bundles.bodies import media_name
 from issues.bundles.errors import BundleError
-from issues.bundles.importer import PERIODICAL, PERIODICAL_FIELDS
+from issues.bundles.importer import PERIODICAL, PERIODICAL_FIELDS, ArticleEntry, PrintedPDF, bodies_from_pdf
 from issues.models import Issue, Periodical
 
 ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)  # fixed, so the same issue always zips to the same bytes
@@ -54,13 +59,21 @@ def bundle_files(issue: Issue) -> dict[str, bytes]:
     masthead = [{"label": line.label, "value": line.value} for line in issue.masthead_lines.all()]
     if masthead:
         manifest["masthead"] = masthead
+    printed = issue.pdfs.imported().first()
+    if printed:
+        files["issue.pdf"] = _read_protected(printed)
+        manifest["pdf"] = "issue.pdf"
+        manifest["first_page_offset"] = printed.front_pages + 1
 
-    articles = issue.articles.in_print_order().select_related("section__parent").with_authors()
+    articles = list(issue.articles.in_print_order().select_related("section__parent").with_authors())
+    from_pdf = _texts_from_pdf(files["issue.pdf"], printed, articles) if printed else {}
     entries = []
     images = {}  # media name -> bundle path
     for index, article in enumerate(articles, start=1):
         body_path = f"articles/{index:02d}.html"
-        files[body_path] = (_export_body(article.body, body_path, images, files) + "\n").encode()
+        body = _export_body(article.body, body_path, images, files)
+        if from_pdf.get(article.pk) != body:
+            files[body_path] = (body + "\n").encode()
         entry = {"section": article.section.path, "title": article.title}
         if article.subtitle:
             entry["subtitle"] = article.subtitle
@@ -72,7 +85,10 @@ def bundle_files(issue: Issue) -> dict[str, bytes]:
                 entry[key] = getattr(article, key)
         if not article.in_toc:
             entry["in_toc"] = False
-        entry["body"] = body_path
+        if printed and article.first_page:
+            entry["pages"] = pdf.format_pages(article.first_page, article.last_page or article.first_page)
+        if body_path in files:
+            entry["body"] = body_path
         entries.append(entry)
     if entries:
         manifest["articles"] = entries
@@ -93,6 +109,33 @@ def periodical_manifest() -> dict | None:
     manifest = {name: getattr(periodical, name) for name in PERIODICAL_FIELDS}
     manifest["standing_pages"] = [{"title": page.title, "text": page.text} for page in periodical.standing_pages.all()]
     return manifest
+
+
+def _texts_from_pdf(data: bytes, record, articles) -> dict[int, str]:
+    """Article pk → the body the importer would read from the PDF for it, for the articles with pages."""
+    printed = PrintedPDF(data=data, page_count=record.page_count, front_pages=record.front_pages)
+    placed = [article for article in articles if article.first_page]
+    entries = [
+        ArticleEntry(
+            section=(),
+            title=article.title,
+            subtitle=article.subtitle,
+            byline=article.byline,
+            authors=[authorship.contributor.name for authorship in article.authorships.all()],
+            source=article.source,
+            printed_pages=(article.first_page, article.last_page or article.first_page),
+        )
+        for article in placed
+    ]
+    bodies_from_pdf(printed, entries)
+    return {article.pk: entry.body for article, entry in zip(placed, entries)}
+
+
+def _read_protected(record) -> bytes:
+    try:
+        return record.path.read_bytes()
+    except OSError as exc:
+        raise BundleError(_("本期导入的 PDF 缺失或无法读取：%(error)s") % {"error": exc}, path=record.file_name)
 
 
 def _export_body(body, body_path, images, files):

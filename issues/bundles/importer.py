@@ -1,5 +1,9 @@
 """Importing an issue bundle: read and check everything first, then write it in one transaction.
 
+A back issue's bundle may carry its printed PDF instead of article bodies (`pdf`, and `pages` per
+article): the PDF becomes the issue's screen PDF as it is (an imported `IssuePDF`, never typeset
+again), its first page the cover, and each article's text is read from its pages (pdf.py).
+
 A bundle may carry the periodical's settings (periodical.toml). They are applied only to a
 periodical nobody has set up yet (`Periodical.is_set_up`), so importing back issues into a fresh
 install names the periodical, and never overwrites what the editors entered unless asked to.
@@ -7,27 +11,36 @@ install names the periodical, and never overwrites what the editors entered unle
 
 import datetime
 import enum
+import hashlib
+import logging
 import re
 import secrets
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import models, transaction
 from django.db.models import Max
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from articles.models import Article, Authorship, Contributor
+from articles.sanitize import sanitize_html
 from articles.services import article_mark_ready, issue_mark_ready, issue_publish
+from issues.bundles import pdf
 from issues.bundles.bodies import ImageStore, convert_body, media_name
-from issues.bundles.errors import BundleError
+from issues.bundles.errors import BundleError, IssueExists
 from issues.bundles.files import BundleFiles
-from issues.files import files_removed_on_failure
+from issues.files import files_removed_on_failure, protected_storage, write_atomically
 from issues.images import web_image
-from issues.models import Issue, MastheadLine, Periodical, Section, StandingPage
+from issues.models import Issue, IssuePDF, MastheadLine, Periodical, Section, StandingPage
+from issues.typesetting import thumbnails
+
+logger = logging.getLogger(__name__)
 
 MANIFEST = "issue.toml"
 PERIODICAL = "periodical.toml"
@@ -56,12 +69,31 @@ _IMG_SRC = re.compile(r'<img\b[^>]*?\ssrc="([^"]*)"')
 class ArticleEntry:
     section: tuple[str, ...]
     title: str
-    body: str
+    body: str = ""  # a path while reading, then the sanitised HTML
     subtitle: str = ""
     authors: list[str] = field(default_factory=list)
     byline: str = ""
     source: str = ""
     in_toc: bool = True
+    pages: str = ""  # printed pages in a PDF bundle, "2-10" or "5"; then `printed_pages` holds them
+    printed_pages: tuple[int, int] | None = None
+
+
+@dataclass
+class PrintedPDF:
+    """A back issue's printed PDF, checked: it becomes the issue's screen PDF as it is."""
+
+    data: bytes
+    page_count: int
+    front_pages: int  # PDF pages before printed page 1 (first_page_offset - 1)
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+    def file_name(self, issue_key: str) -> str:
+        """Where built PDFs go, named by content: a replaced import never overwrites the file readers get."""
+        return f"issues/{issue_key}/{issue_key}-screen-{self.digest[:16]}.pdf"
 
 
 @dataclass
@@ -82,6 +114,7 @@ class PeriodicalOutcome(enum.Enum):
 class ImportResult:
     issue: Issue
     periodical: PeriodicalOutcome
+    warnings: list[str] = field(default_factory=list)  # what the operator should check (a PDF's text)
 
 
 @dataclass
@@ -99,6 +132,8 @@ class ParsedBundle:
     images: ImageStore
     cover: tuple[str, bytes] | None
     periodical: PeriodicalEntry | None = None
+    pdf: PrintedPDF | None = None
+    warnings: list[str] = field(default_factory=list)
 
 
 def import_bundle(
@@ -111,10 +146,27 @@ def import_bundle(
     """
     files = BundleFiles.open(Path(path))
     try:
+        if not replace:
+            _refuse_existing(files)  # before reading a whole PDF; write_bundle checks again, in its transaction
         bundle = read_bundle(files)
     finally:
         files.close()
     return write_bundle(bundle, replace=replace, publish=publish, overwrite_periodical=overwrite_periodical)
+
+
+def _refuse_existing(files: BundleFiles) -> None:
+    manifest = _read_toml(files, MANIFEST)
+    year, number = manifest.get("year"), manifest.get("number")
+    if isinstance(year, int) and isinstance(number, int):
+        existing = Issue.objects.filter(year=year, number=number).first()
+        if existing:
+            raise _exists_error(existing)
+
+
+def _exists_error(existing: Issue) -> IssueExists:
+    return IssueExists(
+        _("%(issue)s已存在；如要覆盖，请加 --replace。") % {"issue": existing}, path=MANIFEST, field="number"
+    )
 
 
 def import_periodical(path: Path, *, overwrite: bool = False) -> PeriodicalOutcome:
@@ -208,7 +260,19 @@ def read_bundle(files: BundleFiles) -> ParsedBundle:
     top = _Table(
         manifest,
         "",
-        {"year", "number", "total_number", "date", "title", "print_run", "cover", "masthead", "articles"},
+        {
+            "year",
+            "number",
+            "total_number",
+            "date",
+            "title",
+            "print_run",
+            "cover",
+            "masthead",
+            "pdf",
+            "first_page_offset",
+            "articles",
+        },
     )
     year = top.get_int("year", minimum=1900, maximum=2200, required=True)
     number = top.get_int("number", minimum=1, maximum=1000, required=True)
@@ -234,17 +298,94 @@ def read_bundle(files: BundleFiles) -> ParsedBundle:
         except ValidationError as error:
             raise BundleError(" ".join(error.messages), path=cover, field="cover")
     bundle.periodical = read_periodical(files)
+    bundle.pdf = _read_pdf(files, top)
+    if bundle.pdf and not bundle.cover:
+        bundle.cover = ("cover.jpg", _cover_of(bundle.pdf))
 
+    allowed = set(ArticleEntry.__dataclass_fields__) - {"printed_pages"}
     for index, data in enumerate(top.get("articles", list, default=[]), start=1):
         if not isinstance(data, dict):
             raise BundleError(_("每篇文章应为一个 [[articles]] 表。"), path=MANIFEST, field=f"articles[{index}]")
-        entry = _read_article(_Table(data, f"articles[{index}].", set(ArticleEntry.__dataclass_fields__)))
-        try:
-            entry.body = convert_body(files, entry.body, images)
-        except BundleError as error:
-            raise error.at(path=MANIFEST, field=f"articles[{index}].body")
+        table = _Table(data, f"articles[{index}].", allowed)
+        entry = _read_article(table, index=index, pdf=bundle.pdf)
+        if entry.body:
+            try:
+                entry.body = convert_body(files, entry.body, images)
+            except BundleError as error:
+                raise error.at(path=MANIFEST, field=f"articles[{index}].body")
         bundle.articles.append(entry)
+    if bundle.pdf:
+        bundle.warnings = bodies_from_pdf(bundle.pdf, bundle.articles)
     return bundle
+
+
+def _read_pdf(files: BundleFiles, top: _Table) -> PrintedPDF | None:
+    """The printed PDF a back issue's bundle carries (`pdf`, `first_page_offset`), checked; None without one."""
+    name = top.get("pdf", str, default="")
+    offset = top.get_int("first_page_offset", minimum=1)
+    if not name:
+        if offset is not None:
+            raise top.error("first_page_offset", _("只有给出 pdf 时才能设置。"))
+        return None
+    try:
+        data = files.read(name)
+        page_count = pdf.pdf_page_count(data)
+    except BundleError as error:
+        raise BundleError(error.message, path=error.path or name, field="pdf")
+    offset = 1 if offset is None else offset
+    if offset > page_count:
+        raise top.error(
+            "first_page_offset",
+            _("超出 PDF 的页数（共 %(count)d 页）：印刷页码第 1 页应是 PDF 的第几页。") % {"count": page_count},
+        )
+    return PrintedPDF(data=data, page_count=page_count, front_pages=offset - 1)
+
+
+def _cover_of(printed: PrintedPDF) -> bytes:
+    try:
+        return thumbnails.render_cover_image(printed.data)
+    except Exception as exc:  # PDFium raises its own errors for pages it cannot draw
+        raise BundleError(_("无法从 PDF 第 1 页生成封面：%(error)s") % {"error": exc}, path=MANIFEST, field="pdf")
+
+
+def _describe(index: int, title: str) -> str:
+    return _("第 %(index)d 篇《%(title)s》") % {"index": index, "title": title}
+
+
+def bodies_from_pdf(printed: PrintedPDF, entries: list[ArticleEntry]) -> list[str]:
+    """Fill in the body of every article with pages and no body file from the PDF; the warnings."""
+    placed = [(index, entry) for index, entry in enumerate(entries, start=1) if entry.printed_pages]
+    if not any(not entry.body for _index, entry in placed):
+        return []
+    extracted = pdf.extract_articles(
+        pdf.page_lines(printed.data),
+        [
+            pdf.ArticlePages(
+                title=entry.title,
+                subtitle=entry.subtitle,
+                byline=entry.byline or _printed_byline(entry.authors),
+                source=entry.source,
+                first=entry.printed_pages[0] + printed.front_pages - 1,
+                last=entry.printed_pages[1] + printed.front_pages - 1,
+            )
+            for _index, entry in placed
+        ],
+        describe=lambda position: _describe(*_title_at(placed, position)),
+    )
+    for (_index, entry), paragraphs in zip(placed, extracted.paragraphs):
+        if not entry.body:
+            entry.body = sanitize_html(pdf.paragraphs_html(paragraphs))
+    return extracted.warnings
+
+
+def _printed_byline(authors: list[str]) -> str:
+    """The byline printed for an article without one of its own (`Article.byline_from_authors`)."""
+    return "文 / " + "　".join(dict.fromkeys(authors)) if authors else ""
+
+
+def _title_at(placed, position):
+    index, entry = placed[position]
+    return index, entry.title
 
 
 def _read_masthead(lines):
@@ -321,7 +462,7 @@ def _check_model(instance, table: _Table, *, exclude=()):
         raise table.error(name, " ".join(messages))
 
 
-def _read_article(table: _Table) -> ArticleEntry:
+def _read_article(table: _Table, *, index: int, pdf: PrintedPDF | None) -> ArticleEntry:
     section = table.get("section", str, required=True)
     parts = tuple(part.strip() for part in section.split("/"))
     if len(parts) > 2 or not all(parts):
@@ -333,7 +474,7 @@ def _read_article(table: _Table) -> ArticleEntry:
         raise table.error("authors", _('应为作者姓名的数组，如 ["王毅"]。'))
     if any(len(name) > _max_length(Contributor, "name") for name in authors):
         raise table.error("authors", _("作者姓名过长。"))
-    return ArticleEntry(
+    entry = ArticleEntry(
         section=parts,
         title=table.get("title", str, required=True, max_length=_max_length(Article, "title")),
         subtitle=table.get("subtitle", str, default="", max_length=_max_length(Article, "subtitle")),
@@ -341,8 +482,39 @@ def _read_article(table: _Table) -> ArticleEntry:
         byline=table.get("byline", str, default="", max_length=_max_length(Article, "byline")),
         source=table.get("source", str, default="", max_length=_max_length(Article, "source")),
         in_toc=table.get("in_toc", bool, default=True),
-        body=table.get("body", str, required=True),
     )
+    entry.body = table.get("body", str, default="", required=pdf is None and "pages" not in table.data)
+    about = {"article": _describe(index, entry.title)}
+    if "pages" in table.data:
+        if isinstance(table.data["pages"], int) and not isinstance(table.data["pages"], bool):
+            table.data["pages"] = str(table.data["pages"])  # pages = 5 means "5"
+        entry.pages = table.get("pages", str)
+        entry.printed_pages = _read_pages(table, entry, pdf, about=about)
+    elif pdf and not entry.body:
+        raise table.error("pages", _('%(article)s：应给出 pages（印刷页码，如 "2-10"）或 body。') % about)
+    return entry
+
+
+def _read_pages(table: _Table, entry: ArticleEntry, printed: PrintedPDF | None, *, about: dict) -> tuple[int, int]:
+    """An article's `pages` as (first, last) printed pages, checked against the PDF."""
+    if printed is None:
+        raise table.error("pages", _("%(article)s：只有在 issue.toml 中给出 pdf 时才能按页码取正文。") % about)
+    pages = pdf.parse_pages(entry.pages)
+    if pages is None or pages[0] < 1:
+        raise table.error(
+            "pages", _("%(article)s：页码“%(pages)s”格式不对，应为“2-10”或“5”。") % {**about, "pages": entry.pages}
+        )
+    first, last = pages
+    if last < first:
+        raise table.error("pages", _("%(article)s：页码“%(pages)s”前大后小。") % {**about, "pages": entry.pages})
+    last_printed = printed.page_count - printed.front_pages
+    if last > last_printed:
+        raise table.error(
+            "pages",
+            _("%(article)s：页码“%(pages)s”超出 PDF（共 %(count)d 页，印刷页码 1–%(last)d）。")
+            % {**about, "pages": entry.pages, "count": printed.page_count, "last": last_printed},
+        )
+    return first, last
 
 
 # Writing -------------------------------------------------------------------------------------
@@ -379,6 +551,8 @@ def write_bundle(
         if issue.cover_thumbnail:
             written.append((default_storage, issue.cover_thumbnail.name))
         _create_articles(issue, bundle.articles)
+        if bundle.pdf:  # before publishing: the PDFs it queues are not typeset for an imported one
+            _write_printed_pdf(issue, bundle.pdf, written)
         if publish:
             issue = issue_mark_ready(issue=issue, comment=_("导入时定稿"))
             # Reviewed and proofread before it came here: the checks of 三审三校 do not apply.
@@ -392,7 +566,39 @@ def write_bundle(
             for position, (label, value) in enumerate(bundle.masthead, start=1)
         )
         issue.refresh_masthead()
-    return ImportResult(issue=issue, periodical=periodical)
+    return ImportResult(issue=issue, periodical=periodical, warnings=bundle.warnings)
+
+
+def _write_printed_pdf(issue: Issue, printed: PrintedPDF, written) -> IssuePDF:
+    """The printed PDF as the issue's screen PDF, where built PDFs go; its page images once committed."""
+    name = printed.file_name(issue.key)
+    path = settings.PROTECTED_ROOT / name
+    if not (path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == printed.digest):
+        write_atomically(path, printed.data)
+        written.append((protected_storage, name))
+    record = IssuePDF.objects.create(
+        issue=issue,
+        variant=IssuePDF.Variant.SCREEN,
+        status=IssuePDF.Status.DONE,
+        imported=True,
+        build_key=printed.digest,  # the file's own fingerprint: ETags, stamped copies, page images
+        file_name=name,
+        page_count=printed.page_count,
+        front_pages=printed.front_pages,
+        size_bytes=len(printed.data),
+        built_at=timezone.now(),
+    )
+    transaction.on_commit(lambda: _store_page_images(record, printed))
+    return record
+
+
+def _store_page_images(record: IssuePDF, printed: PrintedPDF) -> None:
+    """The flat plan's page images of an imported PDF: a preview, so a failure is only logged."""
+    try:
+        thumbnails.store_page_images(record, build_key=printed.digest, pdf=printed.data)
+        thumbnails.remove_other_page_images(record, keep=printed.digest)
+    except Exception:
+        logger.exception("Page images of the imported PDF of %s failed", record.issue)
 
 
 def _write_periodical(entry: PeriodicalEntry | None, *, overwrite: bool) -> PeriodicalOutcome:
@@ -421,9 +627,7 @@ def _write_periodical(entry: PeriodicalEntry | None, *, overwrite: bool) -> Peri
 def _make_room(bundle, *, replace):
     existing = Issue.objects.filter(year=bundle.year, number=bundle.number).first()
     if existing and not replace:
-        raise BundleError(
-            _("%(issue)s已存在；如要覆盖，请加 --replace。") % {"issue": existing}, path=MANIFEST, field="number"
-        )
+        raise _exists_error(existing)
     clash = Issue.objects.filter(total_number=bundle.total_number).exclude(pk=getattr(existing, "pk", None)).first()
     if clash:
         raise BundleError(
@@ -433,9 +637,12 @@ def _make_room(bundle, *, replace):
         )
     if existing:
         replaced_files = _files_of(existing)
+        keep = bundle.pdf.file_name(existing.key) if bundle.pdf else None
+        replaced_pdfs = [record.file_name for record in existing.pdfs.all() if record.file_name != keep]
         existing.articles.all().delete()
         existing.delete()
         transaction.on_commit(lambda: [default_storage.delete(name) for name in replaced_files])
+        transaction.on_commit(lambda: [protected_storage.delete(name) for name in replaced_pdfs if name])
 
 
 def _files_of(issue) -> list[str]:
@@ -463,6 +670,8 @@ def _create_articles(issue, entries):
             body=entry.body,
             in_toc=entry.in_toc,
         )
+        if entry.printed_pages:
+            article.first_page, article.last_page = entry.printed_pages
         article.save()
         Authorship.objects.bulk_create(
             Authorship(article=article, contributor=contributors[name], position=order)

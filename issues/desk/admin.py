@@ -241,9 +241,11 @@ class IssueAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("生成 PDF"), permissions=["change"])
     def build_pdfs(self, request, queryset):
-        for issue in queryset:
-            issue_pdfs_enqueue(issue=issue)
-        self.message_user(request, _("已安排生成 %(count)d 期的 PDF。") % {"count": len(queryset)}, messages.SUCCESS)
+        queued = [issue for issue in queryset if issue_pdfs_enqueue(issue=issue)]
+        if queued:
+            self.message_user(request, _("已安排生成 %(count)d 期的 PDF。") % {"count": len(queued)}, messages.SUCCESS)
+        if len(queued) < len(queryset):
+            self.message_user(request, _("PDF 来自导入的原版 PDF 的期次不重新生成。"), messages.WARNING)
 
     @admin.action(description=_("补发新刊通知（只发给尚未收到的订阅用户）"), permissions=["change"])
     def send_notices(self, request, queryset):
@@ -339,8 +341,10 @@ class IssueAdmin(admin.ModelAdmin):
         issue = self._issue_or_404(request, object_id)
         if not self.has_change_permission(request, issue):
             raise PermissionDenied
-        issue_pdfs_enqueue(issue=issue)
-        self.message_user(request, _("已安排生成 PDF，完成后在“排版结果”中查看。"), messages.SUCCESS)
+        if issue_pdfs_enqueue(issue=issue):
+            self.message_user(request, _("已安排生成 PDF，完成后在“排版结果”中查看。"), messages.SUCCESS)
+        else:
+            self.message_user(request, _("本期 PDF 来自导入的原版 PDF，不重新生成。"), messages.ERROR)
         return redirect("admin:issues_issue_change", issue.pk)
 
     def pdf_view(self, request, object_id, variant):
@@ -421,6 +425,7 @@ class IssueAdmin(admin.ModelAdmin):
             "publishing": [a for a in articles if a.status == READY],
             "recipients": notice_recipients(issue).count() if step == "publish" else 0,
             "padding": flatplan.padding_preview(issue.pdfs.filter(variant=IssuePDF.Variant.SCREEN).first()),
+            "pdf_imported": issue.has_imported_pdf(),
             "change_url": change_url,
         }
         return TemplateResponse(request, "admin/desk/issue_step.html", context)

@@ -55,8 +55,11 @@ class RenderedIssue:
 def issue_build_pdf(*, issue: Issue, variant: str = IssuePDF.Variant.SCREEN, force: bool = False) -> IssuePDF:
     """Typeset `issue` unless an identical build exists; the record says how it went.
 
-    A failed build keeps the previous file and records the error instead.
+    A failed build keeps the previous file and records the error instead. An issue whose PDF was
+    imported (a back issue's printed original) is never typeset: TypesettingError, nothing changed.
     """
+    if issue.has_imported_pdf():
+        raise TypesettingError(_("本期 PDF 来自导入的原版 PDF，不重新排版。"))
     record, _created = IssuePDF.objects.get_or_create(issue=issue, variant=variant)
     html = issue_html(issue, variant=variant)
     key = build_key(html, variant=variant)

@@ -3,7 +3,8 @@
 A PDF is stale ("过期") when the issue would now typeset differently from its last build:
 when `build_key` of the issue's HTML as it is now differs from the key recorded with the file.
 That is the very test `issue_build_pdf` makes before it skips a build, so "stale" and "a build
-would change something" are the same thing.
+would change something" are the same thing. A PDF imported with a back issue (`IssuePDF.imported`)
+is the printed original: never stale, never rebuilt, and such an issue has no print variant.
 
 The HTML takes about 25–50 ms and four queries for a 30-article issue (benchmarks/pdf_state.py),
 too much to repeat for every issue of a list on every page view. So the key computed now is
@@ -59,6 +60,7 @@ class PdfState:
     error: str  # why the last build failed
     page_count: int | None
     record: IssuePDF | None = None
+    imported: bool = False  # the printed original of a back issue, not a build
 
     @property
     def failed(self) -> bool:
@@ -106,6 +108,7 @@ class PdfPanel:
     images_missing: bool  # a screen PDF exists but its page images could not be made
     padding: str  # what the print variant adds to fill its last signature ("25 页 → 28 页（补 3 页：…）")
     preflight: list[dict]  # the last print build's findings (preflight.Finding.as_json()), else the screen's
+    imported: bool = False  # the screen PDF is a back issue's printed original: no builds, no print variant
 
     @property
     def unplaced_articles(self) -> list[Article]:
@@ -181,6 +184,7 @@ def pdf_panel(issue: Issue) -> PdfPanel:
         images_missing=bool(page_count) and images is None,
         padding=padding_preview(screen) if page_count else "",
         preflight=labelled(checked.preflight) if checked else [],
+        imported=states[IssuePDF.Variant.SCREEN].imported,
     )
 
 
@@ -208,10 +212,13 @@ def _state(issue, variant, record, *, exact, stamp):
         status=record.status,
         status_label=record.get_status_display(),
         built_at=record.built_at if built else None,
-        stale=built and record.build_key != current_build_key(issue, variant=variant, exact=exact, stamp=stamp()),
+        stale=built
+        and not record.imported
+        and record.build_key != current_build_key(issue, variant=variant, exact=exact, stamp=stamp()),
         error=record.error if record.status == IssuePDF.Status.FAILED else "",
         page_count=record.page_count if built else None,
         record=record,
+        imported=record.imported,
     )
 
 

@@ -28,6 +28,7 @@ from issues.models import IssuePDF
 logger = logging.getLogger(__name__)
 
 THUMBNAIL_WIDTH = 240  # pixels: twice the width the flat plan shows, for high-density screens
+COVER_WIDTH = 1240  # pixels: an A4 page at 150 dpi, a cover image for the reading site
 THUMBNAIL_VARIANTS = {IssuePDF.Variant.SCREEN}  # the print variant has the same pages
 STAGING_PREFIX = ".staging-"
 STAGING_MAX_AGE = 3600  # seconds: an older staging folder belongs to a build that died mid-way
@@ -70,6 +71,20 @@ def render_page_images(pdf: bytes, *, width: int = THUMBNAIL_WIDTH) -> list[byte
         finally:
             document.close()
     return images
+
+
+def render_cover_image(pdf: bytes, *, width: int = COVER_WIDTH) -> bytes:
+    """The first page of `pdf` as a JPEG `width` pixels wide: a back issue's cover, from its printed PDF."""
+    with _pdfium:
+        document = pypdfium2.PdfDocument(pdf)
+        try:
+            page = document[0]
+            image = page.render(scale=width / page.get_width()).to_pil().convert("RGB")
+        finally:
+            document.close()
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=85, optimize=True)
+    return out.getvalue()
 
 
 def store_page_images(record: IssuePDF, *, build_key: str, pdf: bytes) -> Path:

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from issues.files import write_atomically
 from issues.models import Issue, IssuePDF
-from issues.typesetting.build import issue_build_pdf
+from issues.typesetting.build import TypesettingError, issue_build_pdf
 from issues.typesetting.preflight import labelled
 
 
@@ -26,7 +26,10 @@ class Command(BaseCommand):
         if found is None:
             raise CommandError(f"没有 {match[1]} 年第 {match[2]} 期。")
         before = IssuePDF.objects.filter(issue=found, variant=variant).values_list("built_at", flat=True).first()
-        record = issue_build_pdf(issue=found, variant=variant, force=force)
+        try:
+            record = issue_build_pdf(issue=found, variant=variant, force=force)
+        except TypesettingError as refusal:  # an imported PDF; a failed build is recorded instead
+            raise CommandError(f"{found}：{refusal}")
         if record.status != IssuePDF.Status.DONE:
             raise CommandError(f"{record}：生成失败：{record.error}")
         if output:
