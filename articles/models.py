@@ -205,11 +205,16 @@ class Article(models.Model):
 
     @property
     def page_range(self):
-        if self.first_page is None:
-            return ""
-        if self.last_page in (None, self.first_page):
-            return str(self.first_page)
-        return f"{self.first_page}–{self.last_page}"
+        return page_range(self.first_page, self.last_page)
+
+
+def page_range(first_page: int | None, last_page: int | None) -> str:
+    """Printed pages as a reader reads them: "12–17", "20", or "" when unknown."""
+    if first_page is None:
+        return ""
+    if last_page in (None, first_page):
+        return str(first_page)
+    return f"{first_page}–{last_page}"
 
 
 def _local_image(src: str) -> str | None:

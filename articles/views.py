@@ -50,6 +50,8 @@ def article_detail(request, pk, slug):
         following = siblings[index + 1] if index + 1 < len(siblings) else None
     periodical = Periodical.load()
     pdf = article.issue.screen_pdf() if article.issue_id else None
+    # Its own pages of the issue PDF, downloadable on their own (subscriptions' article_pdf).
+    own_pages = pdf.pdf_indexes(article.first_page, article.last_page) if pdf else range(0)
     context = {
         "article": article,
         "periodical": periodical,
@@ -59,6 +61,7 @@ def article_detail(request, pk, slug):
         "previous": previous,
         "next": following,
         "pdf": pdf,
+        "has_article_pdf": bool(own_pages),
         "article_ld": article_json_ld(request, article, periodical),
     }
     return render(request, "articles/article_detail.html", context)

@@ -21,8 +21,10 @@ SITEMAPS = {
 
 urlpatterns = [
     path("", issue_views.home, name="home"),
-    # The PDF is the subscribers' (their access rules, stamping, download log), under the issue's address.
+    # The PDFs are the subscribers' (their access rules, stamping, download log), under the issue's and the
+    # article's addresses.
     path("issues/<int:year>/<int:number>/pdf/", subscription_views.issue_pdf, name="issue_pdf"),
+    path("articles/<int:pk>/<str:slug>/pdf/", subscription_views.article_pdf, name="article_pdf"),
     path("issues/", include("issues.urls")),
     path("", include("articles.urls")),
     path("submit/", include("articles.submissions.urls")),

@@ -6,8 +6,9 @@ import errno
 import json
 import os
 import secrets
+import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import BinaryIO
@@ -49,6 +50,25 @@ def write_atomically(path: Path, data: bytes) -> None:
         path, place=lambda temporary: os.replace(temporary, path), mode=settings.FILE_UPLOAD_PERMISSIONS
     ) as stream:
         stream.write(data)
+
+
+def cached_per_build(folder: Path, *, build_key: str, name: str, make: Callable[[], bytes]) -> Path:
+    """`folder/<build>/<name>`, made by `make()` and written atomically the first time it is asked for.
+
+    For files derived from one build of a PDF (stamped copies, an article's pages): the first file
+    of a new build removes the folders of the other builds, so `folder` holds one build's files.
+    """
+    build_dir = folder / build_key[:16]
+    path = build_dir / name
+    if path.is_file():
+        return path
+    fresh_build = not build_dir.exists()
+    write_atomically(path, make())
+    if fresh_build:
+        for old in folder.iterdir():
+            if old != build_dir:
+                shutil.rmtree(old, ignore_errors=True)  # a reader still streaming an old copy keeps its handle
+    return path
 
 
 JOURNAL_FOLDER = "unfinished"  # under PROTECTED_ROOT: what steps in progress have written

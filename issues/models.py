@@ -572,6 +572,19 @@ class IssuePDF(ProtectedFileMixin, models.Model):
     def size_mb(self):
         return self.size_bytes / 1024 / 1024 if self.size_bytes is not None else None
 
+    def pdf_indexes(self, first_page: int | None, last_page: int | None) -> range:
+        """The 0-based indexes in this PDF of printed pages `first_page`–`last_page`; empty if it lacks any.
+
+        Printed page p is PDF index front_pages + p - 1, whoever made the file: a build (the front
+        matter before page 1) or an office's scanned back issue (its offset before page 1).
+        """
+        if not first_page:
+            return range(0)
+        indexes = range(self.front_pages + first_page - 1, self.front_pages + max(last_page or 0, first_page))
+        if self.page_count is not None and indexes.stop > self.page_count:
+            return range(0)
+        return indexes
+
 
 class ContentVersion(models.Model):
     """A counter bumped whenever published content may have changed; cached pages are keyed on it.

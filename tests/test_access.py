@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
 
-from issues.subscriptions.access import institution_for_address, pdf_access
+from issues.subscriptions.access import article_pdf_access, institution_for_address, pdf_access
 from issues.subscriptions.models import Download, Subscription
 from tests.factories import make_institution, make_issue, make_subscriber, make_subscription
 
@@ -215,3 +215,14 @@ def test_readers_without_access_are_sent_to_sign_in_or_told_how_to_subscribe_and
     assert anonymous.status_code == 302 and anonymous["Location"] == f"/accounts/login/?next={PDF_PATH}"
     assert signed_in.status_code == 403 and "如何订阅" in signed_in.content.decode()
     assert Download.objects.count() == 0
+
+
+def test_an_articles_pdf_goes_to_whoever_may_have_the_issues_for_now(django_user_model):
+    # tests/test_article_pdf.py downloads real cuts; here only the decision, for the mutation run.
+    library = make_institution()
+    reader = subscribed_reader().user
+    for request in (request_from(OUTSIDE, user=make_staff(django_user_model)), request_from(OUTSIDE, user=reader),
+                    request_from(INSIDE), request_from(OUTSIDE)):  # fmt: skip
+        assert article_pdf_access(request, article=None) == pdf_access(request)
+    assert article_pdf_access(request_from(INSIDE), article=None).institution == library
+    assert article_pdf_access(request_from(OUTSIDE), article=None) is None

@@ -118,7 +118,8 @@ def test_article_page_has_everything_a_reader_and_an_index_need(client):
     assert meta["citation_journal_title"] == Periodical.load().name
     assert meta["citation_publication_date"] == "2017/01/31"
     assert (meta["citation_issue"], meta["citation_firstpage"], meta["citation_lastpage"]) == ("1", "12", "17")
-    assert meta["citation_pdf_url"] == "http://testserver/issues/2017/1/pdf/"
+    # Its own pages of the issue PDF (tests/test_article_pdf.py), which Google Scholar wants rather than the issue's.
+    assert meta["citation_pdf_url"] == "http://testserver" + reverse("article_pdf", args=[article.pk, article.slug])
     assert '<meta property="og:type" content="article">' in html
     data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', html).group(1))
     assert data["@type"] == "Article" and data["pageStart"] == 12 and data["author"][0]["name"] == "陈思远"

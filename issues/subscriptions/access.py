@@ -1,4 +1,4 @@
-"""Who may download an issue's PDF: staff, active subscribers, readers on an institution's network."""
+"""Who may download an issue's or an article's PDF: staff, active subscribers, readers on an institution's network."""
 
 import ipaddress
 from dataclasses import dataclass
@@ -28,6 +28,14 @@ def pdf_access(request) -> PdfAccess | None:
     if institution is not None:
         return PdfAccess(user=user, institution=institution, stamp_for=institution)
     return None
+
+
+def article_pdf_access(request, article) -> PdfAccess | None:
+    """The grant for one article's PDF: for now exactly the issue PDF's.
+
+    The one place where a periodical's choice to open article PDFs to every reader would go.
+    """
+    return pdf_access(request)
 
 
 def institution_for_address(address) -> Institution | None:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from articles.models import page_range
 from issues.admin import ReadOnlyInline, StatusChangeInline, transition_action
 from issues.subscriptions.models import (
     Download,
@@ -41,6 +42,23 @@ class ActiveFilter(admin.SimpleListFilter):
             return queryset.filter(ends_on__lt=today)
         if self.value() == "future":
             return queryset.filter(starts_on__gt=today)
+        return queryset
+
+
+class DownloadKindFilter(admin.SimpleListFilter):
+    """Whole issues or single articles."""
+
+    title = _("下载内容")
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        return [("issue", _("整期 PDF")), ("article", _("单篇文章"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "issue":
+            return queryset.filter(article__isnull=True)
+        if self.value() == "article":
+            return queryset.filter(article__isnull=False)
         return queryset
 
 
@@ -167,15 +185,25 @@ class InstitutionAdmin(admin.ModelAdmin):
 
 @admin.register(Download)
 class DownloadAdmin(admin.ModelAdmin):
-    """The download log, with totals per issue, subscriber and institution, and CSV exports.
+    """The download log, with totals per issue, article, subscriber and institution, and CSV exports.
 
     The statistics and exports take the same filters as the list (issue, institution, dates).
     """
 
-    list_display = ["downloaded_at", "issue", "who", "organisation", "ip"]
-    list_filter = [("issue", admin.RelatedOnlyFieldListFilter), ("institution", admin.RelatedOnlyFieldListFilter)]
-    list_select_related = ["issue", "user__subscriber", "institution"]
-    search_fields = ["user__email", "user__subscriber__name", "user__subscriber__organisation", "institution__name"]
+    list_display = ["downloaded_at", "issue", "content", "who", "organisation", "ip"]
+    list_filter = [
+        ("issue", admin.RelatedOnlyFieldListFilter),
+        DownloadKindFilter,
+        ("institution", admin.RelatedOnlyFieldListFilter),
+    ]
+    list_select_related = ["issue", "article", "user__subscriber", "institution"]
+    search_fields = [
+        "user__email",
+        "user__subscriber__name",
+        "user__subscriber__organisation",
+        "institution__name",
+        "article__title",
+    ]
     date_hierarchy = "downloaded_at"
     change_list_template = "admin/subscriptions/download/change_list.html"
 
@@ -184,6 +212,10 @@ class DownloadAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("下载内容"), ordering="article__title")
+    def content(self, download):
+        return download.article.title if download.article_id else gettext("整期 PDF")
 
     @admin.display(description=_("读者"))
     def who(self, download):
@@ -209,15 +241,26 @@ class DownloadAdmin(admin.ModelAdmin):
         return self.get_changelist_instance(request).get_queryset(request).order_by()
 
     def tables(self, downloads):
-        """Totals per issue, per subscriber and per institution, as (title, headers, rows)."""
+        """Totals per issue, per article, per subscriber and per institution, as (title, headers, rows)."""
         per_issue = (
             downloads.values("issue__year", "issue__number", "issue__total_number")
             .annotate(
                 total=Count("id"),
                 readers=Count("user", distinct=True),
                 institutions=Count("institution", distinct=True),
+                articles=Count("id", filter=Q(article__isnull=False)),
             )
             .order_by("-issue__year", "-issue__number")
+        )
+        per_article = (
+            downloads.filter(article__isnull=False)
+            .values("article__title", "article__first_page", "article__last_page", "issue__year", "issue__number")
+            .annotate(
+                total=Count("id"),
+                readers=Count("user", distinct=True),
+                institutions=Count("institution", distinct=True),
+            )
+            .order_by("-total", "-issue__year", "-issue__number", "article__first_page", "article__title")
         )
         per_subscriber = (
             downloads.filter(user__isnull=False)
@@ -235,16 +278,46 @@ class DownloadAdmin(admin.ModelAdmin):
         return {
             "issues": (
                 gettext("按期次"),
-                [gettext("期次"), gettext("总期号"), gettext("下载次数"), gettext("读者数"), gettext("机构数")],
+                [
+                    gettext("期次"),
+                    gettext("总期号"),
+                    gettext("下载次数"),
+                    gettext("读者数"),
+                    gettext("机构数"),
+                    gettext("其中单篇文章"),
+                ],
                 (
                     [
-                        gettext("%(year)s年第%(number)s期") % {"year": r["issue__year"], "number": r["issue__number"]},
+                        issue_name(r),
                         r["issue__total_number"],
                         r["total"],
                         r["readers"],
                         r["institutions"],
+                        r["articles"],
                     ]
                     for r in per_issue
+                ),
+            ),
+            "articles": (
+                gettext("按文章（单篇 PDF）"),
+                [
+                    gettext("文章"),
+                    gettext("期次"),
+                    gettext("页码"),
+                    gettext("下载次数"),
+                    gettext("读者数"),
+                    gettext("机构数"),
+                ],
+                (
+                    [
+                        r["article__title"],
+                        issue_name(r),
+                        page_range(r["article__first_page"], r["article__last_page"]),
+                        r["total"],
+                        r["readers"],
+                        r["institutions"],
+                    ]
+                    for r in per_article
                 ),
             ),
             "subscribers": (
@@ -303,6 +376,7 @@ class DownloadAdmin(admin.ModelAdmin):
                 gettext("电子邮箱"),
                 gettext("机构"),
                 gettext("IP 地址"),
+                gettext("文章"),
             ]
             rows = (
                 [
@@ -313,8 +387,9 @@ class DownloadAdmin(admin.ModelAdmin):
                     d.user.email if d.user_id else "",
                     d.institution.name if d.institution_id else "",
                     d.ip or "",
+                    d.article.title if d.article_id else "",
                 ]
-                for d in downloads.select_related("issue", "user__subscriber", "institution")
+                for d in downloads.select_related("issue", "article", "user__subscriber", "institution")
                 .order_by("downloaded_at")
                 .iterator()
             )
@@ -324,6 +399,11 @@ class DownloadAdmin(admin.ModelAdmin):
                 raise Http404
             _title, headers, rows = tables[table]
         return csv_response(f"downloads-{table}-{timezone.localdate():%Y%m%d}.csv", headers, rows)
+
+
+def issue_name(row):
+    """A statistics row's issue (issue__year, issue__number) as "2017年第1期"."""
+    return gettext("%(year)s年第%(number)s期") % {"year": row["issue__year"], "number": row["issue__number"]}
 
 
 class _Echo:

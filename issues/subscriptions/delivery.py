@@ -1,20 +1,25 @@
-"""Handing out protected PDFs: per-reader stamped copies (the response: `issues.files.protected_file_response`)."""
+"""Handing out protected PDFs: one article's pages cut from its issue's, per-reader stamped copies
+(the response: `issues.files.protected_file_response`)."""
 
 import hashlib
 import io
-import shutil
+import json
 from pathlib import Path
 
 import weasyprint
 from django.conf import settings
 from django.utils.html import escape
 from pypdf import PdfReader, PdfWriter
+from pypdf.generic import NameObject
 
-from issues.files import write_atomically
-from issues.models import IssuePDF
+from articles.citation import cited_authors, gbt7714_citation
+from articles.models import Article
+from issues.files import cached_per_build
+from issues.models import IssuePDF, Periodical
 from issues.typesetting.fetcher import BASE_URL, ProjectFilesFetcher
 
 STAMPED_DIR = "stamped"
+ARTICLES_DIR = "articles"
 OVERLAY_CSS = """
 @page { size: %(width)spt %(height)spt; margin: 0; }
 html, body { margin: 0; }
@@ -29,18 +34,68 @@ def stamped_copy(record: IssuePDF, line: str) -> Path:
     Copies of earlier builds of the same issue are removed when the first copy of a new
     build is made, so the folder holds one set per issue.
     """
-    issue_dir = settings.PROTECTED_ROOT / STAMPED_DIR / record.issue.key / record.variant
-    build_dir = issue_dir / record.build_key[:16]
-    path = build_dir / f"{hashlib.sha256(line.encode()).hexdigest()[:24]}.pdf"
-    if path.is_file():
-        return path
-    fresh_build = not build_dir.exists()
-    write_atomically(path, stamp_pdf(record.path.read_bytes(), line))
-    if fresh_build:
-        for old in issue_dir.iterdir():
-            if old != build_dir:
-                shutil.rmtree(old, ignore_errors=True)  # a reader still streaming an old copy keeps its handle
-    return path
+    return cached_per_build(
+        settings.PROTECTED_ROOT / STAMPED_DIR / record.issue.key / record.variant,
+        build_key=record.build_key,
+        name=f"{_digest(line)}.pdf",
+        make=lambda: stamp_pdf(record.path.read_bytes(), line),
+    )
+
+
+def article_copy(record: IssuePDF, article: Article, *, stamp_line: str | None = None) -> Path:
+    """The article's pages of the issue PDF `record` with its citation in the metadata, cut once per build.
+
+    With `stamp_line`, that cut stamped, once per build and line. `record.pdf_indexes` must hold
+    the article's pages (the caller answers 404 otherwise). An edit of the title or authors since
+    the build makes a new cut with the new metadata; a new build removes the old builds' files.
+    """
+    metadata = article_metadata(article)
+    cut = cached_per_build(
+        settings.PROTECTED_ROOT / ARTICLES_DIR / record.issue.key,
+        build_key=record.build_key,
+        name=f"{article.pk}-{_digest(json.dumps(metadata, sort_keys=True))[:12]}.pdf",
+        make=lambda: cut_pages(
+            record.path.read_bytes(),
+            record.pdf_indexes(article.first_page, article.last_page),
+            first_folio=article.first_page,
+            metadata=metadata,
+        ),
+    )
+    if stamp_line is None:
+        return cut
+    return cached_per_build(
+        settings.PROTECTED_ROOT / STAMPED_DIR / record.issue.key / ARTICLES_DIR,
+        build_key=record.build_key,
+        name=f"{cut.stem}-{_digest(stamp_line)}.pdf",
+        make=lambda: stamp_pdf(cut.read_bytes(), stamp_line),
+    )
+
+
+def article_metadata(article: Article) -> dict[str, str]:
+    """The document information of an article's PDF: title, authors, its GB/T 7714 citation, section."""
+    title = f"{article.title}——{article.subtitle}" if article.subtitle else article.title
+    metadata = {
+        "/Title": title,
+        "/Author": "、".join(cited_authors(article)),
+        "/Subject": gbt7714_citation(article, periodical_name=Periodical.load().name),
+        "/Keywords": article.section.full_name,
+        "/Creator": "bulletin",
+    }
+    return {key: value for key, value in metadata.items() if value}
+
+
+def cut_pages(pdf: bytes, indexes: range, *, first_folio: int, metadata: dict[str, str]) -> bytes:
+    """The pages `indexes` of `pdf` as a document of their own, numbered from `first_folio`, with `metadata`."""
+    reader = PdfReader(io.BytesIO(pdf))
+    writer = PdfWriter()
+    writer.append(reader, pages=list(indexes), import_outline=False)
+    writer.set_page_label(0, len(indexes) - 1, style="/D", start=first_folio)  # a viewer shows the printed folios
+    if "/Lang" in reader.root_object:
+        writer.root_object[NameObject("/Lang")] = reader.root_object["/Lang"]
+    writer.add_metadata(metadata)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def stamp_pdf(pdf: bytes, line: str) -> bytes:
@@ -56,6 +111,10 @@ def stamp_pdf(pdf: bytes, line: str) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
 def _overlay_pdf(line, width, height) -> bytes:

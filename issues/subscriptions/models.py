@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from articles.models import Article
 from issues.models import Issue, StatusChange
 
 
@@ -221,9 +222,19 @@ class IPRange(models.Model):
 
 
 class Download(models.Model):
-    """One PDF handed out: to which account or institution, from which address, when."""
+    """One PDF handed out — an issue's, or one article's pages of it: to which account or institution,
+    from which address, when."""
 
     issue = models.ForeignKey(Issue, verbose_name=_("期次"), on_delete=models.CASCADE, related_name="downloads")
+    article = models.ForeignKey(
+        Article,
+        verbose_name=_("文章"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="downloads",
+        help_text=_("单篇文章的下载；留空表示整期 PDF。"),
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("账号"),
@@ -250,6 +261,8 @@ class Download(models.Model):
         indexes = [models.Index(fields=["issue", "downloaded_at"]), models.Index(fields=["user", "downloaded_at"])]
 
     def __str__(self):
+        if self.article_id:
+            return f"{self.issue} · 《{self.article}》 · {self.who}"
         return f"{self.issue} · {self.who}"
 
     @property

@@ -1,7 +1,8 @@
-"""Readers' side of subscriptions: the protected PDF download, registration with e-mail confirmation,
-the subscription page, notice preferences."""
+"""Readers' side of subscriptions: the protected PDF downloads (an issue, one article), registration with
+e-mail confirmation, the subscription page, notice preferences."""
 
 import contextlib
+import re
 
 from django.conf import settings
 from django.contrib import messages
@@ -18,10 +19,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from articles.models import Article
 from issues.files import protected_file_response
 from issues.models import Issue, Periodical
-from issues.subscriptions.access import pdf_access
-from issues.subscriptions.delivery import stamped_copy
+from issues.subscriptions.access import article_pdf_access, pdf_access
+from issues.subscriptions.delivery import article_copy, stamped_copy
 from issues.subscriptions.forms import BackgroundPasswordResetForm, RegistrationForm, ResendConfirmationForm
 from issues.subscriptions.models import AccountMail, Download, Subscriber
 from issues.subscriptions.services import (
@@ -35,6 +37,9 @@ from issues.subscriptions.services import (
     subscription_request,
 )
 
+# What the file name of a download (an article's title) may not hold on the reader's disk.
+UNSAFE_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+
 
 def issue_pdf(request, year, number):
     """The issue's screen PDF for staff, active subscribers and readers on a subscribing institution's network.
@@ -45,26 +50,77 @@ def issue_pdf(request, year, number):
     issue = get_object_or_404(Issue.objects.visible_to(request.user), year=year, number=number)
     access = pdf_access(request)
     if access is None:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        return how_to_subscribe(request, status=403)
-    record = issue.screen_pdf()
-    if record is None or not record.path.is_file():
-        raise Http404(_("本期 PDF 正在生成，请稍后再试。"))
+        return _refused(request)
+    record = _screen_pdf(issue)
     path, etag = record.path, record.build_key
     if settings.PDF_STAMPING and access.stamp_for is not None:
         path = stamped_copy(record, access.stamp_for.stamp_line)
         etag += "-" + path.stem
-    response = protected_file_response(
+    return _handed_out(
         request,
+        access,
         path,
+        issue=issue,
         filename=f"{Periodical.load().name}{issue.issue_line}.pdf",
         ascii_filename=f"{issue.key}.pdf",
         etag=etag,
     )
+
+
+def article_pdf(request, pk, slug):
+    """One article's pages of its issue's screen PDF, named by its title, its citation in the metadata.
+
+    Who may have it is `article_pdf_access`'s answer; otherwise as `issue_pdf` (sign in, 403, stamp, log).
+    """
+    articles = Article.objects.visible_to(request.user).filter(issue__isnull=False)
+    article = get_object_or_404(articles.select_related("issue", "section__parent").with_authors(), pk=pk)
+    if slug != article.slug:
+        return redirect("article_pdf", pk=article.pk, slug=article.slug)
+    access = article_pdf_access(request, article)
+    if access is None:
+        return _refused(request)
+    record = _screen_pdf(article.issue)
+    if not record.pdf_indexes(article.first_page, article.last_page):
+        raise Http404(_("本文暂无单篇 PDF 下载。"))
+    stamp_line = access.stamp_for.stamp_line if settings.PDF_STAMPING and access.stamp_for is not None else None
+    path = article_copy(record, article, stamp_line=stamp_line)
+    return _handed_out(
+        request,
+        access,
+        path,
+        issue=article.issue,
+        article=article,
+        filename=f"{UNSAFE_IN_FILE_NAMES.sub('_', article.title)}.pdf",
+        ascii_filename=f"{article.issue.key}-{article.pk}.pdf",
+        etag=f"{record.build_key}-{path.stem}",
+    )
+
+
+def _refused(request):
+    """Anonymous readers are sent to sign in; signed-in readers without access learn how to subscribe (403)."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    return how_to_subscribe(request, status=403)
+
+
+def _screen_pdf(issue):
+    """The issue's screen PDF record with its file on disk; 404 until there is one."""
+    record = issue.screen_pdf()
+    if record is None or not record.path.is_file():
+        raise Http404(_("本期 PDF 正在生成，请稍后再试。"))
+    return record
+
+
+def _handed_out(request, access, path, *, issue, article=None, filename, ascii_filename, etag):
+    """The protected file response, and the download logged (a GET that sends the file, not a 304 or HEAD)."""
+    response = protected_file_response(request, path, filename=filename, ascii_filename=ascii_filename, etag=etag)
     if request.method == "GET" and response.status_code == 200:
         Download.objects.create(
-            issue=issue, user=access.user, institution=access.institution, ip=request.META.get("REMOTE_ADDR") or None
+            issue=issue,
+            article=article,
+            user=access.user,
+            institution=access.institution,
+            ip=request.META.get("REMOTE_ADDR") or None,
         )
     return response
 
@@ -150,7 +206,7 @@ def account(request):
             "current": subscriber.current_subscription(),
             "subscriptions": subscriber.subscriptions.all(),
             "can_request": not subscriber.subscriptions.filter(status="pending").exists(),
-            "downloads": request.user.pdf_downloads.select_related("issue")[:10],
+            "downloads": request.user.pdf_downloads.select_related("issue", "article")[:10],
         }
     return render(request, "subscriptions/account.html", context)
 
