@@ -8,7 +8,6 @@ from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import JsonResponse
-from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext
@@ -19,7 +18,7 @@ from articles.filters import search_terms
 from articles.images import body_image_save
 from articles.models import Article, ArticleStatusChange, Authorship, Contributor
 from articles.services import article_mark_ready, article_publish, article_send_back
-from articles.wechat import STYLES, article_wechat_export, style_hashes
+from articles.wechat import PREVIEW_STYLE, STYLES, article_wechat_export, preview_document, style_hashes
 from issues.admin import SectionListFilter, StatusChangeInline, transition_action
 from issues.models import Section
 
@@ -52,10 +51,6 @@ class ArticleStatusChangeInline(StatusChangeInline):
 # this is the SHA-256 of that stylesheet in the pinned django-prose-editor (0.28), the only inline
 # style the article page allows. tests/test_csp_browser.py fails, naming the new hash, if it changes.
 TIPTAP_STYLE_HASH = "'sha256-PlumsSlvJ7vvWzjqibGAYKq92O3y/4JTxWWsWJvyUYA='"
-
-
-# The body of the phone-sized preview frame: the margins of WeChat's article view.
-WECHAT_PREVIEW_STYLE = "margin:0;padding:20px 16px;background:#fff;"
 
 
 class ArticleChangeList(ChangeList):
@@ -137,15 +132,13 @@ class ArticleAdmin(admin.ModelAdmin):
             "opts": self.opts,
             "original": article,
             "export": export,
-            "preview": render_to_string(
-                "admin/articles/article/wechat_preview.html", {"export": export, "body_style": WECHAT_PREVIEW_STYLE}
-            ),
+            "preview": preview_document(export),
         }
         response = TemplateResponse(request, "admin/articles/article/wechat.html", context)
         # The preview frame (srcdoc) shares this page's policy: it may apply exactly the export's
         # inline styles, and show its images, which are addressed on the public site.
         policy = {
-            "style-src": style_hashes(*STYLES.values(), WECHAT_PREVIEW_STYLE),
+            "style-src": style_hashes(*STYLES.values(), PREVIEW_STYLE),
             "img-src": [urlsplit(settings.SITE_URL)._replace(path="", query="", fragment="").geturl()],
         }
         return csp_update(policy)(lambda: response)()

@@ -82,6 +82,10 @@ STYLES = {
 }
 
 
+# The body of the admin's phone-sized preview: the margins of WeChat's article view.
+PREVIEW_STYLE = "margin:0;padding:20px 16px;background:#fff;"
+
+
 def style_hashes(*styles: str) -> list[str]:
     """CSP sources allowing exactly these inline `style` attributes."""
     return ["'unsafe-hashes'"] + [
@@ -115,6 +119,16 @@ def article_wechat_export(*, article) -> WechatExport:
     parts.append(_element("p", "online", escape(_("阅读原文：")) + link))
     html = _element("section", "article", "".join(parts))
     return WechatExport(html=html, text=html_to_text(html), url=url, problems=problems)
+
+
+def preview_document(export: WechatExport) -> str:
+    """A page holding only `export`, for a frame as wide as a phone (the admin's preview)."""
+    return (
+        '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(export.url)}</title></head>"
+        f'<body style="{escape(PREVIEW_STYLE)}">{export.html}</body></html>'
+    )
 
 
 def _element(tag: str, style: str, inner: str, attributes: str = "") -> str:
