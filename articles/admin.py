@@ -1,9 +1,14 @@
+from urllib.parse import urlsplit
+
 from csp.decorators import csp_update
+from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import JsonResponse
+from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +18,7 @@ from articles.filters import search_terms
 from articles.images import body_image_save
 from articles.models import Article, ArticleStatusChange, Authorship, Contributor
 from articles.services import article_mark_ready, article_publish, article_send_back
+from articles.wechat import PREVIEW_STYLE, STYLES, article_wechat_export, preview_document, style_hashes
 from issues.admin import SectionListFilter, StatusChangeInline, transition_action
 from issues.models import Section
 
@@ -105,7 +111,37 @@ class ArticleAdmin(admin.ModelAdmin):
             self.admin_site.admin_view(self.body_image_upload),
             name="articles_article_body_image",
         )
-        return [upload, *super().get_urls()]
+        wechat = path(
+            "<path:object_id>/wechat/",
+            self.admin_site.admin_view(self.wechat_view),
+            name="articles_article_wechat",
+        )
+        return [upload, wechat, *super().get_urls()]
+
+    def wechat_view(self, request, object_id):
+        """复制到公众号: the article as the WeChat editor takes it, previewed at a phone's width."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        article = self.get_object(request, unquote(object_id))
+        if article is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        export = article_wechat_export(article=article)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("复制到公众号：%(title)s") % {"title": article.title},
+            "opts": self.opts,
+            "original": article,
+            "export": export,
+            "preview": preview_document(export),
+        }
+        response = TemplateResponse(request, "admin/articles/article/wechat.html", context)
+        # The preview frame (srcdoc) shares this page's policy: it may apply exactly the export's
+        # inline styles, and show its images, which are addressed on the public site.
+        policy = {
+            "style-src": style_hashes(*STYLES.values(), PREVIEW_STYLE),
+            "img-src": [urlsplit(settings.SITE_URL)._replace(path="", query="", fragment="").geturl()],
+        }
+        return csp_update(policy)(lambda: response)()
 
     def body_image_upload(self, request):
         """The editor's 插入图片 dialog posts here: the image file and its alt text; JSON back."""

@@ -181,3 +181,24 @@ def make_recipient(*, organisation="南滨市商务局", address="南滨市滨�
     """A unit the printed issue is mailed to (发送对象), sent since 2016 unless `active_from` says otherwise."""
     fields.setdefault("active_from", datetime.date(2016, 1, 1))
     return Recipient.objects.create(organisation=organisation, address=address, post_code=post_code, **fields)
+
+
+def photo_bytes(*, format="JPEG", size=(4000, 3000), quality=95):
+    """A photograph-like image (gradients and grain: thousands of colours, compressing as photos do)."""
+    red = Image.linear_gradient("L").resize(size)
+    green = Image.effect_noise(size, 48).point(lambda value: value // 2 + 64)
+    blue = Image.radial_gradient("L").resize(size)
+    out = io.BytesIO()
+    Image.merge("RGB", (red, green, blue)).save(
+        out, format=format, **({"quality": quality} if format == "JPEG" else {})
+    )
+    return out.getvalue()
+
+
+def make_body_image(*, data, name="figure.png"):
+    """An image uploaded into an article body, as the editor's 插入图片 stores it; its media URL."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from articles.images import body_image_save
+
+    return body_image_save(upload=SimpleUploadedFile(name, data))
