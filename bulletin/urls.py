@@ -23,6 +23,7 @@ urlpatterns = [
     path("", issue_views.home, name="home"),
     # The PDF is the subscribers' (their access rules, stamping, download log), under the issue's address.
     path("issues/<int:year>/<int:number>/pdf/", subscription_views.issue_pdf, name="issue_pdf"),
+    path("issues/<int:year>/<int:number>/epub/", subscription_views.issue_epub, name="issue_epub"),
     path("issues/", include("issues.urls")),
     path("", include("articles.urls")),
     path("submit/", include("articles.submissions.urls")),

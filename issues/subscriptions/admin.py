@@ -172,8 +172,12 @@ class DownloadAdmin(admin.ModelAdmin):
     The statistics and exports take the same filters as the list (issue, institution, dates).
     """
 
-    list_display = ["downloaded_at", "issue", "who", "organisation", "ip"]
-    list_filter = [("issue", admin.RelatedOnlyFieldListFilter), ("institution", admin.RelatedOnlyFieldListFilter)]
+    list_display = ["downloaded_at", "issue", "format", "who", "organisation", "ip"]
+    list_filter = [
+        ("issue", admin.RelatedOnlyFieldListFilter),
+        "format",
+        ("institution", admin.RelatedOnlyFieldListFilter),
+    ]
     list_select_related = ["issue", "user__subscriber", "institution"]
     search_fields = ["user__email", "user__subscriber__name", "user__subscriber__organisation", "institution__name"]
     date_hierarchy = "downloaded_at"
@@ -214,6 +218,8 @@ class DownloadAdmin(admin.ModelAdmin):
             downloads.values("issue__year", "issue__number", "issue__total_number")
             .annotate(
                 total=Count("id"),
+                pdf=Count("id", filter=Q(format=Download.Format.PDF)),
+                epub=Count("id", filter=Q(format=Download.Format.EPUB)),
                 readers=Count("user", distinct=True),
                 institutions=Count("institution", distinct=True),
             )
@@ -235,12 +241,22 @@ class DownloadAdmin(admin.ModelAdmin):
         return {
             "issues": (
                 gettext("按期次"),
-                [gettext("期次"), gettext("总期号"), gettext("下载次数"), gettext("读者数"), gettext("机构数")],
+                [
+                    gettext("期次"),
+                    gettext("总期号"),
+                    gettext("下载次数"),
+                    "PDF",
+                    "EPUB",
+                    gettext("读者数"),
+                    gettext("机构数"),
+                ],
                 (
                     [
                         gettext("%(year)s年第%(number)s期") % {"year": r["issue__year"], "number": r["issue__number"]},
                         r["issue__total_number"],
                         r["total"],
+                        r["pdf"],
+                        r["epub"],
                         r["readers"],
                         r["institutions"],
                     ]
@@ -303,6 +319,7 @@ class DownloadAdmin(admin.ModelAdmin):
                 gettext("电子邮箱"),
                 gettext("机构"),
                 gettext("IP 地址"),
+                gettext("格式"),
             ]
             rows = (
                 [
@@ -313,6 +330,7 @@ class DownloadAdmin(admin.ModelAdmin):
                     d.user.email if d.user_id else "",
                     d.institution.name if d.institution_id else "",
                     d.ip or "",
+                    d.get_format_display(),
                 ]
                 for d in downloads.select_related("issue", "user__subscriber", "institution")
                 .order_by("downloaded_at")

@@ -221,7 +221,11 @@ class IPRange(models.Model):
 
 
 class Download(models.Model):
-    """One PDF handed out: to which account or institution, from which address, when."""
+    """One PDF or EPUB handed out: to which account or institution, from which address, when."""
+
+    class Format(models.TextChoices):
+        PDF = "pdf", "PDF"
+        EPUB = "epub", "EPUB"
 
     issue = models.ForeignKey(Issue, verbose_name=_("期次"), on_delete=models.CASCADE, related_name="downloads")
     user = models.ForeignKey(
@@ -241,6 +245,7 @@ class Download(models.Model):
         related_name="downloads",
     )
     ip = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
+    format = models.CharField(_("格式"), max_length=10, choices=Format.choices, default=Format.PDF)
     downloaded_at = models.DateTimeField(_("下载时间"), default=timezone.now, db_index=True)
 
     class Meta:

@@ -1,4 +1,4 @@
-"""Readers' side of subscriptions: the protected PDF download, registration with e-mail confirmation,
+"""Readers' side of subscriptions: the protected PDF and EPUB downloads, registration with e-mail confirmation,
 the subscription page, notice preferences."""
 
 import contextlib
@@ -34,6 +34,7 @@ from issues.subscriptions.services import (
     subscriber_register,
     subscription_request,
 )
+from issues.typesetting import epub
 
 
 def issue_pdf(request, year, number):
@@ -65,6 +66,34 @@ def issue_pdf(request, year, number):
     if request.method == "GET" and response.status_code == 200:
         Download.objects.create(
             issue=issue, user=access.user, institution=access.institution, ip=request.META.get("REMOTE_ADDR") or None
+        )
+    return response
+
+
+def issue_epub(request, year, number):
+    """The issue as an EPUB 3, built on demand, to whoever may have its PDF (the same rules, the same log)."""
+    issue = get_object_or_404(Issue.objects.visible_to(request.user), year=year, number=number)
+    access = pdf_access(request)
+    if access is None:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return how_to_subscribe(request, status=403)
+    path = epub.issue_epub(issue=issue)
+    response = protected_file_response(
+        request,
+        path,
+        filename=f"{Periodical.load().name}{issue.issue_line}.epub",
+        ascii_filename=f"{issue.key}.epub",
+        etag=path.stem,  # carries the key of the content
+        content_type="application/epub+zip",
+    )
+    if request.method == "GET" and response.status_code == 200:
+        Download.objects.create(
+            issue=issue,
+            user=access.user,
+            institution=access.institution,
+            ip=request.META.get("REMOTE_ADDR") or None,
+            format=Download.Format.EPUB,
         )
     return response
 
