@@ -13,8 +13,9 @@ MUTATION_CHILDREN ?= 2
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk libgs-common
 # What the browser tests drive (Playwright with Debian's Chromium), and the web server that
 # tests/test_nginx.py runs in front of gunicorn with deploy/nginx/bulletin.conf (openssl makes its
-# throwaway TLS certificate); zbarimg (zbar-tools) reads back the QR codes printed under articles.
-TEST_SYSTEM_PACKAGES := chromium nginx openssl zbar-tools
+# throwaway TLS certificate); zbarimg (zbar-tools) reads back the QR codes printed under articles;
+# epubcheck (Java) validates the issue EPUBs in tests/test_epub.py.
+TEST_SYSTEM_PACKAGES := chromium nginx openssl zbar-tools epubcheck
 
 # Install the Debian packages in $(1) that are missing: as root with apt-get, otherwise
 # print the exact command to run and stop.

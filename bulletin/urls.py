@@ -25,6 +25,7 @@ urlpatterns = [
     # article's addresses.
     path("issues/<int:year>/<int:number>/pdf/", subscription_views.issue_pdf, name="issue_pdf"),
     path("articles/<int:pk>/<str:slug>/pdf/", subscription_views.article_pdf, name="article_pdf"),
+    path("issues/<int:year>/<int:number>/epub/", subscription_views.issue_epub, name="issue_epub"),
     path("issues/", include("issues.urls")),
     path("", include("articles.urls")),
     path("submit/", include("articles.submissions.urls")),

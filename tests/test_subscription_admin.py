@@ -172,9 +172,9 @@ def test_csv_exports_per_issue_per_subscriber_per_institution_and_the_log(staff_
         reverse("admin:subscriptions_download_export", args=[table]) + query
     )
     assert read_csv(export("issues")) == [
-        ["期次", "总期号", "下载次数", "读者数", "机构数", "其中单篇文章"],
-        ["2017年第2期", "27", "1", "1", "0", "0"],
-        ["2017年第1期", "26", "5", "2", "1", "0"],
+        ["期次", "总期号", "下载次数", "PDF", "EPUB", "读者数", "机构数", "其中单篇文章"],
+        ["2017年第2期", "27", "1", "1", "0", "1", "0", "0"],
+        ["2017年第1期", "26", "5", "5", "0", "2", "1", "0"],
     ]
     rows = read_csv(export("subscribers"))
     assert rows[0] == ["姓名", "单位", "电子邮箱", "下载次数", "期数", "最近下载"]
@@ -187,14 +187,14 @@ def test_csv_exports_per_issue_per_subscriber_per_institution_and_the_log(staff_
         ["南滨市图书馆", "2", "1"],
     ]
     log = read_csv(export("log"))
-    assert log[0] == ["下载时间", "期次", "读者", "单位", "电子邮箱", "机构", "IP 地址", "文章"]
+    assert log[0] == ["下载时间", "期次", "读者", "单位", "电子邮箱", "机构", "IP 地址", "文章", "格式"]
     assert len(log) == 7 and log[1][1:4] == ["2017年第1期（总第26期）", "李明（南滨市商务局）", "南滨市商务局"]
 
     # The exports follow the list's filters.
     first, second = downloads
     assert len(read_csv(export("log", f"?issue__id__exact={second.pk}"))) == 2
     assert read_csv(export("issues", f"?issue__id__exact={second.pk}"))[1:] == [
-        ["2017年第2期", "27", "1", "1", "0", "0"]
+        ["2017年第2期", "27", "1", "1", "0", "1", "0", "0"]
     ]
     assert staff_client.get(reverse("admin:subscriptions_download_export", args=["nothing"])).status_code == 404
 

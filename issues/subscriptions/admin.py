@@ -52,7 +52,7 @@ class DownloadKindFilter(admin.SimpleListFilter):
     parameter_name = "kind"
 
     def lookups(self, request, model_admin):
-        return [("issue", _("整期 PDF")), ("article", _("单篇文章"))]
+        return [("issue", _("整期")), ("article", _("单篇文章"))]
 
     def queryset(self, request, queryset):
         if self.value() == "issue":
@@ -190,10 +190,11 @@ class DownloadAdmin(admin.ModelAdmin):
     The statistics and exports take the same filters as the list (issue, institution, dates).
     """
 
-    list_display = ["downloaded_at", "issue", "content", "who", "organisation", "ip"]
+    list_display = ["downloaded_at", "issue", "content", "format", "who", "organisation", "ip"]
     list_filter = [
         ("issue", admin.RelatedOnlyFieldListFilter),
         DownloadKindFilter,
+        "format",
         ("institution", admin.RelatedOnlyFieldListFilter),
     ]
     list_select_related = ["issue", "article", "user__subscriber", "institution"]
@@ -215,7 +216,7 @@ class DownloadAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("下载内容"), ordering="article__title")
     def content(self, download):
-        return download.article.title if download.article_id else gettext("整期 PDF")
+        return download.article.title if download.article_id else gettext("整期")
 
     @admin.display(description=_("读者"))
     def who(self, download):
@@ -246,6 +247,8 @@ class DownloadAdmin(admin.ModelAdmin):
             downloads.values("issue__year", "issue__number", "issue__total_number")
             .annotate(
                 total=Count("id"),
+                pdf=Count("id", filter=Q(format=Download.Format.PDF)),
+                epub=Count("id", filter=Q(format=Download.Format.EPUB)),
                 readers=Count("user", distinct=True),
                 institutions=Count("institution", distinct=True),
                 articles=Count("id", filter=Q(article__isnull=False)),
@@ -282,6 +285,9 @@ class DownloadAdmin(admin.ModelAdmin):
                     gettext("期次"),
                     gettext("总期号"),
                     gettext("下载次数"),
+                    gettext("下载次数"),
+                    "PDF",
+                    "EPUB",
                     gettext("读者数"),
                     gettext("机构数"),
                     gettext("其中单篇文章"),
@@ -291,6 +297,8 @@ class DownloadAdmin(admin.ModelAdmin):
                         issue_name(r),
                         r["issue__total_number"],
                         r["total"],
+                        r["pdf"],
+                        r["epub"],
                         r["readers"],
                         r["institutions"],
                         r["articles"],
@@ -377,6 +385,7 @@ class DownloadAdmin(admin.ModelAdmin):
                 gettext("机构"),
                 gettext("IP 地址"),
                 gettext("文章"),
+                gettext("格式"),
             ]
             rows = (
                 [
@@ -388,6 +397,7 @@ class DownloadAdmin(admin.ModelAdmin):
                     d.institution.name if d.institution_id else "",
                     d.ip or "",
                     d.article.title if d.article_id else "",
+                    d.get_format_display(),
                 ]
                 for d in downloads.select_related("issue", "article", "user__subscriber", "institution")
                 .order_by("downloaded_at")

@@ -222,8 +222,12 @@ class IPRange(models.Model):
 
 
 class Download(models.Model):
-    """One PDF handed out — an issue's, or one article's pages of it: to which account or institution,
-    from which address, when."""
+    """One PDF or EPUB handed out — an issue's, or one article's pages of the PDF: to which account or
+    institution, from which address, when."""
+
+    class Format(models.TextChoices):
+        PDF = "pdf", "PDF"
+        EPUB = "epub", "EPUB"
 
     issue = models.ForeignKey(Issue, verbose_name=_("期次"), on_delete=models.CASCADE, related_name="downloads")
     article = models.ForeignKey(
@@ -233,7 +237,7 @@ class Download(models.Model):
         null=True,
         blank=True,
         related_name="downloads",
-        help_text=_("单篇文章的下载；留空表示整期 PDF。"),
+        help_text=_("单篇文章的下载；留空表示整期。"),
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -252,6 +256,7 @@ class Download(models.Model):
         related_name="downloads",
     )
     ip = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
+    format = models.CharField(_("格式"), max_length=10, choices=Format.choices, default=Format.PDF)
     downloaded_at = models.DateTimeField(_("下载时间"), default=timezone.now, db_index=True)
 
     class Meta:

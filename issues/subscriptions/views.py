@@ -1,5 +1,5 @@
-"""Readers' side of subscriptions: the protected PDF downloads (an issue, one article), registration with
-e-mail confirmation, the subscription page, notice preferences."""
+"""Readers' side of subscriptions: the protected downloads (an issue's PDF and EPUB, one article's PDF),
+registration with e-mail confirmation, the subscription page, notice preferences."""
 
 import contextlib
 import re
@@ -36,6 +36,7 @@ from issues.subscriptions.services import (
     subscriber_register,
     subscription_request,
 )
+from issues.typesetting import epub
 
 # What the file name of a download (an article's title) may not hold on the reader's disk.
 UNSAFE_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
@@ -111,18 +112,39 @@ def _screen_pdf(issue):
     return record
 
 
-def _handed_out(request, access, path, *, issue, article=None, filename, ascii_filename, etag):
+def _handed_out(request, access, path, *, issue, article=None, format=Download.Format.PDF, **file_options):
     """The protected file response, and the download logged (a GET that sends the file, not a 304 or HEAD)."""
-    response = protected_file_response(request, path, filename=filename, ascii_filename=ascii_filename, etag=etag)
+    response = protected_file_response(request, path, **file_options)
     if request.method == "GET" and response.status_code == 200:
         Download.objects.create(
             issue=issue,
             article=article,
+            format=format,
             user=access.user,
             institution=access.institution,
             ip=request.META.get("REMOTE_ADDR") or None,
         )
     return response
+
+
+def issue_epub(request, year, number):
+    """The issue as an EPUB 3, built on demand, to whoever may have its PDF (the same rules, the same log)."""
+    issue = get_object_or_404(Issue.objects.visible_to(request.user), year=year, number=number)
+    access = pdf_access(request)
+    if access is None:
+        return _refused(request)
+    path = epub.issue_epub(issue=issue)
+    return _handed_out(
+        request,
+        access,
+        path,
+        issue=issue,
+        filename=f"{Periodical.load().name}{issue.issue_line}.epub",
+        ascii_filename=f"{issue.key}.epub",
+        etag=path.stem,  # carries the key of the content
+        content_type="application/epub+zip",
+        format=Download.Format.EPUB,
+    )
 
 
 def register(request):

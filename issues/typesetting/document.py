@@ -85,6 +85,11 @@ def issue_html(issue: Issue, *, variant: str) -> str:
     return render_to_string("typesetting/issue.html", context)
 
 
+def table_of_contents(articles: list[Article]) -> list[TocGroup]:
+    """What the contents page lists of an issue whose `articles` are given in print order (the EPUB's too)."""
+    return _toc(_printed_articles(articles))
+
+
 def filler_names(periodical: Periodical) -> dict[str, str]:
     """The names of the pages the template lays out after the articles, by their anchors."""
     names = {"filler-0": _("征稿启事")}

@@ -15,6 +15,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='download',
             name='article',
-            field=models.ForeignKey(blank=True, help_text='单篇文章的下载；留空表示整期 PDF。', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='downloads', to='articles.article', verbose_name='文章'),
+            field=models.ForeignKey(blank=True, help_text='单篇文章的下载；留空表示整期。', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='downloads', to='articles.article', verbose_name='文章'),
         ),
     ]
