@@ -285,7 +285,6 @@ class DownloadAdmin(admin.ModelAdmin):
                     gettext("期次"),
                     gettext("总期号"),
                     gettext("下载次数"),
-                    gettext("下载次数"),
                     "PDF",
                     "EPUB",
                     gettext("读者数"),
