@@ -8,6 +8,7 @@ contents page without folios, then printed page 1 on the PDF's third page, a run
 import datetime
 import functools
 import io
+import re
 import tomllib
 import zipfile
 from pathlib import Path
@@ -24,6 +25,7 @@ from pypdf import PdfReader, PdfWriter
 
 from articles.models import Article, Contributor
 from issues.models import Issue, IssuePDF, Section
+from issues.typesetting.build import issue_build_pdf
 from issues.typesetting.flatplan import pdf_state
 from issues.typesetting.tasks import issue_pdfs_enqueue
 from tests.factories import make_subscriber, make_subscription
@@ -429,3 +431,46 @@ def test_replace_imports_the_folder_again(tmp_path):
     assert set(Issue.objects.values_list("pk", flat=True)).isdisjoint(first_ids)
     assert IssuePDF.objects.filter(imported=True).count() == 2
     assert len([name for name in protected_files() if name.endswith(".pdf")]) == 2
+
+
+# A two-column issue: the project's own typesetting read back -----------------------------------
+
+
+def test_a_two_column_issue_reads_back_column_by_column(tmp_path, django_capture_on_commit_callbacks, settings):
+    """The demo issue's screen PDF as an office's PDF of a back issue: every text-only article comes back whole.
+
+    Two justified columns, titles across both, running heads, folios and briefs sharing a page:
+    the text of each article, spaces aside, is its body's, in order; paragraphs are kept.
+    """
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    call_command("load_demo", stdout=io.StringIO())
+    demo = Issue.objects.get(year=2017, number=1)
+    record = issue_build_pdf(issue=demo, variant="screen")
+    assert record.status == IssuePDF.Status.DONE, record.error
+    originals = list(demo.articles.in_print_order().select_related("section__parent"))
+    entries = [
+        {
+            "section": f"{a.section.parent.name}/{a.section.name}" if a.section.parent_id else a.section.name,
+            "title": a.title,
+            "subtitle": a.subtitle,
+            "byline": a.printed_byline,
+            "source": a.source,
+            "pages": f"{a.first_page}-{a.last_page}",
+        }
+        for a in originals
+    ]
+    toml = manifest(year=2016, number=12, total_number=25, first_page_offset=record.front_pages + 1, articles=entries)
+    with django_capture_on_commit_callbacks(execute=True):
+        import_issue(write_bundle(tmp_path / "bundle", toml=toml, pdf=record.path.read_bytes()))
+
+    back = {a.title: a for a in Issue.objects.get(year=2016, number=12).articles.all()}
+    for original in originals:
+        if "<table" in original.body:
+            continue  # a table's cells come back as lines, not as a table
+        copy = back[original.title]
+        assert re.sub(r"\s+", "", copy.plain_text) == re.sub(r"\s+", "", original.plain_text), original.title
+        assert (copy.first_page, copy.last_page) == (original.first_page, original.last_page)
+    # Paragraphs survive: the editorial's first one is whole and ends where the original's does.
+    editorial = originals[0]
+    first_paragraph = re.search(r"<p>(.*?)</p>", editorial.body).group(1)
+    assert re.search(r"<p>(.*?)</p>", back[editorial.title].body).group(1) == first_paragraph

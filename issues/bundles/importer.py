@@ -365,6 +365,7 @@ def bodies_from_pdf(printed: PrintedPDF, entries: list[ArticleEntry]) -> list[st
                 subtitle=entry.subtitle,
                 byline=entry.byline or _printed_byline(entry.authors),
                 source=entry.source,
+                sections=entry.section,
                 first=entry.printed_pages[0] + printed.front_pages - 1,
                 last=entry.printed_pages[1] + printed.front_pages - 1,
             )

@@ -1,7 +1,7 @@
 """Back issues that exist only as printed PDFs: checking the file, and each article's text from its pages.
 
-The text comes from the PDF's text layer (pdfminer.six's layout analysis, which orders the text
-boxes of a two-column page column by column). Running heads and folios are dropped: a line in the
+The text comes from the PDF's text layer (pdfminer.six's lines, read column by column between
+the lines that span the page). Running heads and folios are dropped: a line in the
 top or bottom eighth of a page that recurs (digits aside) at the same height on at least two
 other pages, and a lone page number such as "-3-" there. Lines are joined into paragraphs; a new
 one starts at a first-line indent, after a line that stops short of its column, or after a gap
@@ -25,6 +25,9 @@ from pypdf import PdfReader
 
 from issues.bundles.errors import BundleError
 
+# A character's width of space at most within a line: a two-column page's gutter (7 mm at 10 pt) stays a gap.
+LAPARAMS = LAParams(char_margin=1.0)
+BAND_GAP = 1.2  # line heights of blank across both columns that end a run of two-column text
 MARGIN_BAND = 1 / 8  # of the page height, top and bottom: where running heads and folios sit
 SAME_HEIGHT = 0.015  # of the page height: a running head's tolerance from page to page
 REPEATS = 3  # pages a margin line must appear on (the same place) to count as a running head
@@ -51,6 +54,7 @@ class ArticlePages:
     subtitle: str = ""
     byline: str = ""
     source: str = ""
+    sections: tuple[str, ...] = ()  # section and sub-section names, printed above it where they begin
 
 
 @dataclass
@@ -93,7 +97,7 @@ def format_pages(first: int, last: int) -> str:
 def page_lines(data: bytes) -> list[list[Line]]:
     """The text lines of every page of the PDF, running heads and folios dropped."""
     try:
-        pages = [_page_rows(page) for page in extract_pages(io.BytesIO(data), laparams=LAParams())]
+        pages = [_page_rows(page) for page in extract_pages(io.BytesIO(data), laparams=LAPARAMS)]
     except Exception as exc:  # pdfminer raises many kinds of errors for damaged content streams
         raise BundleError(_("无法读取 PDF 中的文字：%(error)s") % {"error": exc})
     margins = [(index, row) for index, rows in enumerate(pages) for row in rows if row.in_margin]
@@ -137,10 +141,14 @@ def extract_articles(lines: list[list[Line]], articles: list[ArticlePages], *, d
         if following and following.first <= article.last:
             shared_from = sum(len(lines[page]) for page in range(article.first, following.first))
             found = stream.find(following.title, max(start, stream.offset_of_line(shared_from)), stream.length)
-            end = found if found is not None else end
+            if found is not None:
+                end = found
+                for name in reversed(following.sections):  # "行业动态" "国内" over the next one's title
+                    end = stream.back(name, end, floor=start)
         paragraphs = stream.paragraphs(start, end)
-        if article.source and paragraphs and _squeeze(paragraphs[-1]) == _squeeze(f"（来源：{article.source}）"):
-            paragraphs.pop()
+        if article.source and paragraphs:
+            paragraphs[-1] = _without_tail(paragraphs[-1], f"（来源：{article.source}）")
+            paragraphs = [paragraph for paragraph in paragraphs if paragraph]
         if not paragraphs:
             result.warnings.append(
                 _("%(article)s：PDF 第 %(first)d–%(last)d 页没有可提取的文字（可能是扫描件），正文为空。")
@@ -164,7 +172,6 @@ class _Row:
     y0: float
     x1: float
     y1: float
-    box: int  # which text box of the page it came from
     page_height: float
 
     @property
@@ -183,11 +190,38 @@ class _Row:
 
 def _page_rows(page) -> list[_Row]:
     rows = []
-    for box_index, element in enumerate(item for item in page if isinstance(item, LTTextContainer)):
-        for line in element:
-            if isinstance(line, LTTextLine) and (text := line.get_text().strip()):
-                rows.append(_Row(text, *line.bbox, box=box_index, page_height=page.height))
-    return rows
+    for element in page:
+        if isinstance(element, LTTextContainer):
+            for line in element:
+                if isinstance(line, LTTextLine) and (text := line.get_text().strip()):
+                    rows.append(_Row(text, *line.bbox, page_height=page.height))
+    return _reading_order(rows, page.width)
+
+
+def _reading_order(rows: list[_Row], page_width: float) -> list[_Row]:
+    """The rows as a reader takes them: two columns left then right, between lines that cross the gutter.
+
+    A line that crosses the page's middle (a title, a full-width table, a one-column page) closes
+    the band of two-column text above it, which is read left column first, and so does a blank
+    across both columns taller than a line (the next run of columns starts below, e.g. after a
+    sub-section's marker); pdfminer's own box
+    order interleaves the columns of pages whose leading keeps every line a box of its own.
+    """
+    middle = page_width / 2
+    ordered, left, right = [], [], []
+    for row in sorted(rows, key=lambda row: -row.y1):
+        band = left + right
+        if band and min(other.y0 for other in band) - row.y1 > BAND_GAP * row.height:
+            ordered += band  # blank across both columns: the two-column text above has ended
+            left, right = [], []
+        if row.x1 <= middle:
+            left.append(row)
+        elif row.x0 >= middle:
+            right.append(row)
+        else:
+            ordered += left + right + [row]
+            left, right = [], []
+    return ordered + left + right
 
 
 def _recurs(row: _Row, index: int, margins: list[tuple[int, _Row]], needed: int) -> bool:
@@ -207,7 +241,13 @@ def _paragraph_lines(rows: list[_Row]) -> list[Line]:
         if previous is None:
             new = indented
         else:
-            rights = [other.x1 for other in rows if previous.x1 <= other.x1 <= previous.x1 + 2.5 * previous.height]
+            # The column's full lines: those starting where it does (indented or not), not a table's cells.
+            rights = [
+                other.x1
+                for other in rows
+                if abs(other.x0 - previous.x0) <= 2.5 * previous.height
+                and previous.x1 <= other.x1 <= previous.x1 + 2.5 * previous.height
+            ]
             short = max(rights) - previous.x1 > 1.5 * previous.height  # justified lines end within a character
             same_column = row.x0 < previous.x1 and previous.x0 < row.x1
             gap = previous.y0 - row.y1
@@ -221,6 +261,18 @@ def _paragraph_lines(rows: list[_Row]) -> list[Line]:
 
 def _squeeze(text: str) -> str:
     return _WHITESPACE.sub("", text)
+
+
+def _without_tail(paragraph: str, tail: str) -> str:
+    """`paragraph` without `tail` at its end (whitespace aside), as when a source line ran into the last lines."""
+    tail = _squeeze(tail)
+    if not tail or not _squeeze(paragraph).endswith(tail):
+        return paragraph
+    position, left = len(paragraph), len(tail)
+    while left:
+        position -= 1
+        left -= not paragraph[position].isspace()
+    return paragraph[:position].rstrip()
 
 
 class _Stream:
@@ -250,6 +302,13 @@ class _Stream:
         """`start` moved past `head` if the text goes on with it there."""
         head = _squeeze(head)
         return start + len(head) if head and self.text.startswith(head, start) else start
+
+    def back(self, tail: str, end: int, *, floor: int) -> int:
+        """`end` moved back before `tail` if the text just before it is `tail` (and stays above `floor`)."""
+        tail = _squeeze(tail)
+        if tail and end - len(tail) >= floor and self.text.startswith(tail, end - len(tail)):
+            return end - len(tail)
+        return end
 
     def paragraphs(self, start: int, end: int) -> list[str]:
         if start >= end:
