@@ -202,6 +202,22 @@ def test_the_imported_pdf_is_for_subscribers_only(client, tmp_path, django_captu
     assert b"".join(download.streaming_content) == printed_pdf()
 
 
+def test_an_article_of_a_back_issue_downloads_as_its_own_pages(client, tmp_path, django_capture_on_commit_callbacks):
+    issue = imported_issue(tmp_path, django_capture_on_commit_callbacks, "--publish")
+    report = issue.articles.get(title="全市电子商务交易额突破千亿元")
+    subscriber = make_subscriber()
+    make_subscription(subscriber=subscriber)
+    client.force_login(subscriber.user)
+
+    response = client.get(reverse("article_pdf", args=[report.pk, report.slug]))
+
+    assert response.status_code == 200
+    pages = PdfReader(io.BytesIO(b"".join(response.streaming_content))).pages
+    assert len(pages) == 2  # printed pages 2–3: PDF pages 4–5 of the office's file
+    assert "全市电子商务交易额突破千亿元" in pages[0].extract_text()
+    assert "第二段说明网络零售的情况" in pages[1].extract_text()
+
+
 def test_the_panel_says_the_pdf_was_imported_and_offers_no_rebuild(
     staff_client, tmp_path, django_capture_on_commit_callbacks
 ):
