@@ -271,6 +271,12 @@ def test_the_print_order_states_the_print_run_from_the_list_the_authors_and_the_
     assert "210×297 毫米（A4）" in text and "待定" in text  # no PDF built yet: pages to be decided
     assert "内文 80 克胶版纸" in text and "2017年1月25日" in text and "南滨印务有限公司" in text
 
+    # The editor's own print run is what the masthead prints, so it is what the printer is asked for.
+    issue_with_parcels.print_run = 1000
+    issue_with_parcels.save()
+    text = extract_text(io.BytesIO(client.get(response.request["PATH_INFO"]).content))
+    assert "1000 册" in text and "编辑部指定；按发送对象合计 39 册" in text
+
     IssuePDF.objects.create(issue=issue_with_parcels, variant="screen", file_name="s.pdf", page_count=26)
     IssuePDF.objects.create(issue=issue_with_parcels, variant="print", file_name="p.pdf", page_count=28)
     text = extract_text(io.BytesIO(client.get(response.request["PATH_INFO"]).content))

@@ -241,5 +241,10 @@ def test_keyboard_reader_skips_to_the_content_and_sees_where_the_focus_is(page):
     page.keyboard.press("Enter")
     expect(page.get_by_role("main")).to_be_focused()
     page.keyboard.press("Tab")
+    # The downloads come first (no PDF built here, so the EPUB), then its contents.
+    expect(page.get_by_role("main").get_by_role("link", name="下载 EPUB")).to_be_focused()
+    check_focus_outline(page)
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")  # 如何订阅
     expect(page.get_by_role("main").get_by_role("link", name="跨境电商的县域样本")).to_be_focused()
     check_focus_outline(page)
