@@ -108,6 +108,17 @@ def english_words(text: str) -> list[str]:
     return sorted(set(LATIN_WORD.findall(NOT_LANGUAGE.sub(" ", text))))
 
 
+def pages_with_english(client, urls) -> dict[str, list[str]]:
+    """The English words on each of `urls` (each must answer 200) as `client` sees them; {} when all are Chinese."""
+    findings = {}
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        if words := english_words(visible_text(response.content.decode())):
+            findings[url] = words
+    return findings
+
+
 # The office, as an editor finds it --------------------------------------------------------------
 
 

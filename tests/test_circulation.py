@@ -19,7 +19,7 @@ from issues.circulation.models import PrintOrder, Recipient
 from issues.circulation.sheets import SHEETS
 from issues.models import Issue, IssuePDF
 from tests.factories import make_article, make_contributor, make_issue, make_recipient
-from tests.test_admin_chinese import english_words, visible_text
+from tests.test_admin_chinese import pages_with_english, visible_text
 
 pytestmark = pytest.mark.django_db
 
@@ -373,13 +373,7 @@ def test_the_circulation_pages_are_in_chinese(client, editor, issue_with_parcels
         reverse("admin:circulation_printorder_change", args=[order.pk]),
         reverse("admin:index"),
     ]
-    findings = {}
-    for url in pages:
-        response = client.get(url)
-        assert response.status_code == 200, url
-        if words := english_words(visible_text(response.content.decode())):
-            findings[url] = words
-    assert findings == {}
+    assert pages_with_english(client, pages) == {}
     recipients = visible_text(client.get(pages[1]).content.decode())
     assert "发行" in recipients and "导入" in recipients and "导出电子表格" in recipients
     assert "已停寄单位" not in visible_text(client.get(pages[2]).content.decode())

@@ -20,7 +20,7 @@ from articles.submissions.models import Submission
 from issues.workflow import TransitionNotAllowed
 from tests.factories import make_article, make_contributor, make_issue, make_section, make_submission
 from tests.forms import form_data
-from tests.test_admin_chinese import english_words, visible_text
+from tests.test_admin_chinese import pages_with_english, visible_text
 
 pytestmark = pytest.mark.django_db
 
@@ -289,13 +289,7 @@ def test_the_honoraria_pages_are_in_chinese(client, editor, honoraria):
         reverse("admin:honoraria_complimentarycopies_change", args=[copies.pk]),
         reverse("admin:index"),
     ]
-    findings = {}
-    for url in pages:
-        response = client.get(url)
-        assert response.status_code == 200, url
-        if words := english_words(visible_text(response.content.decode())):
-            findings[url] = words
-    assert findings == {}
+    assert pages_with_english(client, pages) == {}
     index = visible_text(client.get(reverse("admin:index")).content.decode())
     assert "稿酬与样刊" in index and "待付稿酬" in index
 
