@@ -24,6 +24,7 @@ from PIL import Image
 from pypdf import PdfReader, PdfWriter
 
 from articles.models import Article, Contributor
+from articles.services import issue_mark_ready
 from issues.models import Issue, IssuePDF, Section
 from issues.typesetting.build import issue_build_pdf
 from issues.typesetting.flatplan import pdf_state
@@ -244,6 +245,19 @@ def test_the_panel_says_the_pdf_was_imported_and_offers_no_rebuild(
         ("screen", record.file_name, record.build_key)
     ]
     assert record.path.read_bytes() == printed_pdf()
+
+
+def test_publishing_a_back_issue_from_the_desk_says_its_own_pdf_is_handed_out(
+    admin_client, admin_user, tmp_path, django_capture_on_commit_callbacks
+):
+    """It was reviewed (三审) and proofread (三校) before it was printed: neither stops it now."""
+    issue = imported_issue(tmp_path, django_capture_on_commit_callbacks)  # a draft, its articles ready
+    issue_mark_ready(issue=issue, by=admin_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(reverse("admin:issues_issue_step", args=[issue.pk, "publish"]), follow=True)
+    page = response.content.decode()
+    assert "已发布：读者下载导入的原版 PDF" in page and "PDF 正在生成" not in page
+    assert list(issue.pdfs.values_list("variant", flat=True)) == ["screen"]
 
 
 def test_a_body_file_wins_over_the_pdf_text(tmp_path):

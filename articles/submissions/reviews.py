@@ -86,7 +86,12 @@ def review_record(
 
 
 def unreviewed_articles(issue: Issue) -> list[Obstacle]:
-    """An obstacle per article of `issue` that came in as a submission and has not passed every level."""
+    """An obstacle per article of `issue` that came in as a submission and has not passed every level.
+
+    A back issue whose printed PDF was imported was reviewed before it was printed: none.
+    """
+    if issue.has_imported_pdf():
+        return []
     articles = (
         Article.objects.filter(issue=issue, office_written=False)
         .filter(Q(submission__isnull=True) | Q(submission__reviews_passed_at__isnull=True))

@@ -410,7 +410,8 @@ class IssueAdmin(admin.ModelAdmin):
             except TransitionNotAllowed as refusal:
                 self.message_user(request, str(refusal), messages.ERROR)
             else:
-                self.message_user(request, STEPS[step]["done"] % {"issue": issue}, messages.SUCCESS)
+                done = STEPS[step].get("done_imported") if issue.has_imported_pdf() else None
+                self.message_user(request, (done or STEPS[step]["done"]) % {"issue": issue}, messages.SUCCESS)
             return redirect(change_url)
         articles = list(issue.articles.in_print_order().select_related("section__parent").defer("body"))
         context = {
@@ -488,6 +489,7 @@ STEPS = {
         "service": issue_publish,
         "target": PUBLISHED,
         "done": _("%(issue)s已发布：PDF 正在生成，新刊通知随后发出。"),
+        "done_imported": _("%(issue)s已发布：读者下载导入的原版 PDF，新刊通知随后发出。"),
     },
     "send_back": {
         "label": _("退回草稿"),

@@ -171,7 +171,9 @@ def correction_mark_done(*, correction: Correction, by) -> Correction:
 
 
 def proofs_obstacles(issue: Issue) -> list[Obstacle]:
-    """Until 三校 is signed off, publishing the issue is refused."""
+    """Until 三校 is signed off, publishing the issue is refused; a back issue printed before it came (its PDF imported) has no proofs."""
+    if issue.has_imported_pdf():
+        return []
     if issue.proof_rounds.filter(number=ProofRound.Number.THIRD, signed_off_at__isnull=False).exists():
         return []
     return [Obstacle(_("三校尚未签字：校样经一校、二校、三校并签字后才能发布。"))]
