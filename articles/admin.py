@@ -63,7 +63,7 @@ class ArticleChangeList(ChangeList):
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
     list_display = ["title", "issue", "section", "position", "author_names", "status", "in_toc", "pages"]
-    list_filter = ["status", "issue", ("section", SectionListFilter), "in_toc"]
+    list_filter = ["status", "issue", ("section", SectionListFilter), "in_toc", "is_lead"]
     search_fields = ["title"]  # shows the search box; get_search_results searches the index
     list_select_related = ["issue", "section__parent"]
     # Newest first, along the primary key: a search matching thousands of articles then stops at
@@ -81,6 +81,7 @@ class ArticleAdmin(admin.ModelAdmin):
                     "section",
                     "position",
                     "in_toc",
+                    "is_lead",
                     "office_written",
                     "status",
                     ("first_page", "last_page"),

@@ -1,14 +1,19 @@
 import re
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Length, Substr
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_prose_editor.fields import ProseEditorField
+from PIL import Image, UnidentifiedImageError
 
 from articles.sanitize import html_to_text, sanitize_html
 from articles.search import articles_matching, search_form
@@ -95,6 +100,21 @@ class ArticleQuerySet(models.QuerySet):
             queryset = queryset.filter(by_author | Q(pk__in=in_text) if in_text is not None else by_author)
         return queryset
 
+    def with_excerpts(self):
+        """Leave the long text in the database, but bring what `excerpt` and `is_brief` read."""
+        return self.defer("plain_text").annotate(
+            opening_text=Substr("plain_text", 1, EXCERPT_SOURCE_CHARACTERS), text_length=Length("plain_text")
+        )
+
+    def leads_among(self, contents):
+        """The lead stories (`choose_leads`) of `contents`, this queryset's articles in print order,
+        with their bodies read in one query so that `lead_image` can look at them."""
+        leads = choose_leads(contents)
+        bodies = dict(self.filter(pk__in=[article.pk for article in leads]).values_list("pk", "body"))
+        for article in leads:
+            article.body = bodies[article.pk]
+        return leads
+
     def with_authors(self):
         """Prefetch the authors in byline order, each with its contributor, in one query."""
         return self.prefetch_related(
@@ -133,6 +153,11 @@ class Article(models.Model):
         _("纯文本"), blank=True, editable=False, help_text=_("正文去掉标记，用于搜索和摘要。")
     )
     in_toc = models.BooleanField(_("列入目录"), default=True)
+    is_lead = models.BooleanField(
+        _("首页要闻"),
+        default=False,
+        help_text=_("在首页最新一期的要闻中展示。本期都不勾选时，自动取各栏目的第一篇文章（简讯除外），最多三篇。"),
+    )
     # 三审: a piece that came in as a manuscript must pass every review level before its issue is
     # published; one the office wrote itself is marked so instead.
     office_written = models.BooleanField(
@@ -188,6 +213,38 @@ class Article(models.Model):
         text = self.summary or self.plain_text
         return text if len(text) <= 120 else text[:120].rstrip() + "…"
 
+    @property
+    def excerpt(self):
+        """What a lead story or a contents entry shows under the title: the summary, or the opening sentences.
+
+        Either is cut at a sentence end, to about EXCERPT_MIN–EXCERPT_MAX characters.
+        """
+        if self.summary:
+            return cut_at_sentence_end(self.summary)
+        opening = self.__dict__.get("opening_text")  # with_excerpts() brings just the start
+        return cut_at_sentence_end(opening if opening is not None else self.plain_text)
+
+    @property
+    def is_brief(self):
+        """A news brief: a short piece in a sub-section (行业动态 › 南滨), listed without an excerpt."""
+        length = self.__dict__.get("text_length")
+        if length is None:
+            length = len(self.plain_text)
+        return bool(self.section.parent_id) and length <= BRIEF_MAX_CHARACTERS
+
+    @property
+    def lead_image(self):
+        """The body's first figure (or image) as a `LeadImage`, or None when it has none."""
+        finder = _FirstImage()
+        finder.feed(self.body)
+        finder.close()
+        if not finder.src:
+            return None
+        width, height = finder.width, finder.height
+        if not (width and height):
+            width, height = _local_image_size(finder.src)
+        return LeadImage(finder.src, finder.alt or finder.caption.strip() or self.title, width, height)
+
     def searchable_text(self):
         """Everything the search box looks through, as the index reads it; authors are matched by name."""
         parts = (self.title, self.subtitle, self.byline, self.summary, self.plain_text)
@@ -206,6 +263,111 @@ class Article(models.Model):
     @property
     def page_range(self):
         return page_range(self.first_page, self.last_page)
+
+
+# Excerpts: opening sentences between these lengths; briefs are at most this long.
+EXCERPT_MIN, EXCERPT_MAX = 80, 120
+EXCERPT_SOURCE_CHARACTERS = 600  # enough text to find the sentences of an excerpt in
+BRIEF_MAX_CHARACTERS = 500
+SENTENCE = re.compile(r"[^。！？!?…]*[。！？!?…]+[”’」』）)]*")
+CLAUSE_END = "，；、：,;"
+
+
+def cut_at_sentence_end(text: str) -> str:
+    """The opening sentences of `text`, at most EXCERPT_MAX characters and, where there are enough, EXCERPT_MIN.
+
+    Lines without closing punctuation (headings, table rows) are left out. When the first
+    sentence alone is too long it is cut after a clause (a comma) and ends in "…".
+    """
+    lines = [line.strip() for line in text.splitlines()]
+    running = "".join(line for line in lines if line and line[-1] in "。！？!?…”’」』）)")
+    running = running or " ".join(line for line in lines if line)
+    excerpt = ""
+    for sentence in SENTENCE.findall(running):
+        if len(excerpt) + len(sentence) > EXCERPT_MAX:
+            break
+        excerpt += sentence
+        if len(excerpt) >= EXCERPT_MIN:
+            return excerpt
+    if excerpt:
+        return excerpt
+    if len(running) <= EXCERPT_MAX:
+        return running
+    head = running[: EXCERPT_MAX - 1]
+    clause = max(head.rfind(mark) for mark in CLAUSE_END)
+    return (head[:clause] if clause >= EXCERPT_MIN // 2 else head) + "…"
+
+
+class LeadImage(NamedTuple):
+    """An article's first image as a lead story shows it; the size is None when it cannot be read cheaply."""
+
+    src: str
+    alt: str
+    width: int | None
+    height: int | None
+
+
+class _FirstImage(HTMLParser):
+    """The first <img> of a (sanitized) body, with its alt text, size attributes and figure caption."""
+
+    def __init__(self):
+        super().__init__()
+        self.src = self.alt = self.caption = ""
+        self.width = self.height = None
+        self._in_caption = self._done = False
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "img" and not self.src and attributes.get("src"):
+            self.src, self.alt = attributes["src"], (attributes.get("alt") or "").strip()
+            self.width, self.height = _pixels(attributes.get("width")), _pixels(attributes.get("height"))
+        elif tag == "figcaption" and self.src and not self._done:
+            self._in_caption = True
+
+    def handle_endtag(self, tag):
+        if tag == "figcaption":
+            self._in_caption = False
+            self._done = True
+        elif tag == "figure" and self.src:
+            self._done = True
+
+    def handle_data(self, data):
+        if self._in_caption:
+            self.caption += data
+
+
+def _pixels(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and int(value) > 0 else None
+
+
+def _local_image_size(src: str) -> tuple[int | None, int | None]:
+    """Width and height of an image under MEDIA_ROOT, read from its header (nothing is decoded)."""
+    if not src.startswith(settings.MEDIA_URL):
+        return None, None
+    path = Path(settings.MEDIA_ROOT, src.removeprefix(settings.MEDIA_URL))
+    try:
+        with Image.open(path) as image:
+            return image.size
+    except (OSError, UnidentifiedImageError, ValueError):
+        return None, None
+
+
+def choose_leads(articles, *, default_count: int = 3):
+    """The lead stories among an issue's `articles` (in print order): those editors marked 首页要闻,
+    or else the first article of each top-level section that is not a brief, up to `default_count`."""
+    marked = [article for article in articles if article.is_lead]
+    if marked:
+        return marked
+    leads, sections = [], set()
+    for article in articles:
+        top = article.section.parent_id or article.section_id
+        if top in sections or article.is_brief:
+            continue
+        sections.add(top)
+        leads.append(article)
+        if len(leads) == default_count:
+            break
+    return leads
 
 
 def page_range(first_page: int | None, last_page: int | None) -> str:

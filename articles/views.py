@@ -1,13 +1,19 @@
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from articles.filters import ArticleFilter, search_terms
 from articles.models import Article, Contributor
 from issues.caching import cached_page
 from issues.models import Periodical, Section
+from issues.qrcodes import qr_modules, qr_png, site_address
 
 PAGE_SIZE = 20
+# The share panel's QR code: shown at SHARE_QR_PX_PER_MODULE CSS pixels a module, drawn at twice that
+# for high-density screens; a quiet zone of four modules, as the standard asks, since a screen's
+# surroundings are anything but white paper.
+SHARE_QR_PX_PER_MODULE, SHARE_QR_BORDER = 3, 4
 
 
 def article_list(request):
@@ -63,8 +69,28 @@ def article_detail(request, pk, slug):
         "pdf": pdf,
         "has_article_pdf": bool(own_pages),
         "article_ld": article_json_ld(request, article, periodical),
-    }
+    } | share_panel(article)
     return render(request, "articles/article_detail.html", context)
+
+
+def share_panel(article):
+    """What the share panel shows: the article's canonical address and the size of its QR code."""
+    url = site_address(article.get_absolute_url())
+    return {"share_url": url, "share_qr_px": qr_modules(url, border=SHARE_QR_BORDER) * SHARE_QR_PX_PER_MODULE}
+
+
+@cached_page
+def article_qr(request, pk, slug):
+    """The QR code of the article's canonical address, a PNG for the share panel (微信扫一扫).
+
+    An image from the site itself, so the CSP keeps img-src to 'self' (no data: URIs), and the
+    cached article page stays small; readers' browsers keep it for a day.
+    """
+    article = get_object_or_404(Article.objects.visible_to(request.user).only("pk", "slug"), pk=pk, slug=slug)
+    png = qr_png(site_address(article.get_absolute_url()), scale=SHARE_QR_PX_PER_MODULE * 2, border=SHARE_QR_BORDER)
+    response = HttpResponse(png, content_type="image/png")
+    response["Cache-Control"] = "private, no-store" if request.user.is_staff else "public, max-age=86400"
+    return response
 
 
 def article_json_ld(request, article, periodical):

@@ -8,6 +8,7 @@ import base64
 import io
 
 import segno
+from django.conf import settings
 from PIL import Image
 
 
@@ -27,3 +28,13 @@ def qr_png(url: str, *, scale: int = 10, border: int = 2) -> bytes:
 def qr_data_uri(url: str, **options) -> str:
     """`qr_png` as a data: URI, for HTML that must not depend on any file."""
     return "data:image/png;base64," + base64.b64encode(qr_png(url, **options)).decode("ascii")
+
+
+def site_address(path: str) -> str:
+    """`path` on the site's public address (BULLETIN_SITE_URL): what printed and shared QR codes carry."""
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def qr_modules(url: str, *, border: int = 2) -> int:
+    """The width of `url`'s QR code in modules, quiet zone included (for an <img>'s width and height)."""
+    return segno.make(url, error="m", micro=False).symbol_size(border=border)[0]

@@ -14,7 +14,8 @@ def contents_of(request, issue):
         .in_print_order()
         .select_related("section__parent")
         .with_authors()
-        .defer("body", "plain_text")  # a table of contents shows neither
+        .defer("body")  # a table of contents shows only the start of the text (with_excerpts)
+        .with_excerpts()
     )
 
 
@@ -24,7 +25,12 @@ def home(request):
     latest = issues[0] if issues else None
     context = {"latest": latest, "recent": issues[1:]}
     if latest:
-        context |= {"articles": contents_of(request, latest), "pdf": latest.screen_pdf()}
+        articles = contents_of(request, latest)
+        context |= {
+            "articles": articles,
+            "leads": latest.articles.visible_to(request.user).leads_among(articles),
+            "pdf": latest.screen_pdf(),
+        }
     return render(request, "issues/home.html", context)
 
 

@@ -85,6 +85,8 @@ def bundle_files(issue: Issue) -> dict[str, bytes]:
                 entry[key] = getattr(article, key)
         if not article.in_toc:
             entry["in_toc"] = False
+        if article.is_lead:
+            entry["lead"] = True
         if printed and article.first_page:
             entry["pages"] = pdf.format_pages(article.first_page, article.last_page or article.first_page)
         if body_path in files:

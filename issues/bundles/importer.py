@@ -75,6 +75,7 @@ class ArticleEntry:
     byline: str = ""
     source: str = ""
     in_toc: bool = True
+    lead: bool = False  # 首页要闻 (Article.is_lead)
     pages: str = ""  # printed pages in a PDF bundle, "2-10" or "5"; then `printed_pages` holds them
     printed_pages: tuple[int, int] | None = None
 
@@ -483,6 +484,7 @@ def _read_article(table: _Table, *, index: int, pdf: PrintedPDF | None) -> Artic
         byline=table.get("byline", str, default="", max_length=_max_length(Article, "byline")),
         source=table.get("source", str, default="", max_length=_max_length(Article, "source")),
         in_toc=table.get("in_toc", bool, default=True),
+        lead=table.get("lead", bool, default=False),
     )
     entry.body = table.get("body", str, default="", required=pdf is None and "pages" not in table.data)
     about = {"article": _describe(index, entry.title)}
@@ -670,6 +672,7 @@ def _create_articles(issue, entries):
             source=entry.source,
             body=entry.body,
             in_toc=entry.in_toc,
+            is_lead=entry.lead,
         )
         if entry.printed_pages:
             article.first_page, article.last_page = entry.printed_pages

@@ -126,7 +126,7 @@ class ArticleInline(admin.TabularInline):
     """The issue's articles in print order; rows are dragged into order (static/desk/reorder.js)."""
 
     model = Article
-    fields = ["position", "section", "title", "in_toc", "status", "pages", "characters"]
+    fields = ["position", "section", "title", "in_toc", "is_lead", "status", "pages", "characters"]
     readonly_fields = ["status", "pages", "characters"]
     extra = 0
     can_delete = False  # it would delete the article itself; it leaves the issue on its own page
