@@ -1,6 +1,5 @@
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 from typing import NamedTuple
 
 from django.conf import settings
@@ -13,10 +12,11 @@ from django.utils.text import slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_prose_editor.fields import ProseEditorField
-from PIL import Image, UnidentifiedImageError
 
+from articles.figures import media_names_in
 from articles.sanitize import html_to_text, sanitize_html
 from articles.search import articles_matching, search_form
+from issues.images import ResponsiveImage, image_record, media_name
 from issues.models import Issue, PublicationStatus, Section, StatusChange
 
 # What editors can do in the rich-text editor; whatever it produces still passes
@@ -110,9 +110,10 @@ class ArticleQuerySet(models.QuerySet):
         """The lead stories (`choose_leads`) of `contents`, this queryset's articles in print order,
         with their bodies read in one query so that `lead_image` can look at them."""
         leads = choose_leads(contents)
-        bodies = dict(self.filter(pk__in=[article.pk for article in leads]).values_list("pk", "body"))
+        rows = self.filter(pk__in=[article.pk for article in leads]).values_list("pk", "body", "figures")
+        bodies = {pk: (body, figures) for pk, body, figures in rows}
         for article in leads:
-            article.body = bodies[article.pk]
+            article.body, article.figures = bodies[article.pk]
         return leads
 
     def with_authors(self):
@@ -152,6 +153,9 @@ class Article(models.Model):
     plain_text = models.TextField(
         _("纯文本"), blank=True, editable=False, help_text=_("正文去掉标记，用于搜索和摘要。")
     )
+    # The size and smaller copies of each image of the body in our media, by storage name
+    # (issues.images.image_record), for the reading site's srcset; made when a page first shows them.
+    figures = models.JSONField(_("正文图片尺寸"), default=dict, blank=True, editable=False)
     in_toc = models.BooleanField(_("列入目录"), default=True)
     is_lead = models.BooleanField(
         _("首页要闻"),
@@ -196,6 +200,8 @@ class Article(models.Model):
     def save(self, *args, **kwargs):
         self.body = sanitize_html(self.body, rewrite_src=_local_image)
         self.plain_text = html_to_text(self.body)
+        in_body = set(media_names_in(self.body))
+        self.figures = {name: record for name, record in self.figures.items() if name in in_body}
         if not self.slug:
             self.slug = slugify(self.title, allow_unicode=True)[:100] or "article"
         super().save(*args, **kwargs)
@@ -232,18 +238,39 @@ class Article(models.Model):
             length = len(self.plain_text)
         return bool(self.section.parent_id) and length <= BRIEF_MAX_CHARACTERS
 
+    def figure_images(self) -> dict[str, ResponsiveImage]:
+        """The body's images in our media that can be shown responsively, by storage name.
+
+        Those not yet in `figures` (a new image, an article saved before this existed) get their
+        copies made now and recorded in one UPDATE; the next render finds them all there.
+        """
+        names = media_names_in(self.body)
+        missing = [name for name in names if name not in self.figures]
+        if missing:
+            self.figures = {**self.figures, **{name: image_record(name) for name in missing}}
+            if self.pk:
+                Article.objects.filter(pk=self.pk).update(figures=self.figures)
+        found = {name: ResponsiveImage.from_record(self.figures[name]) for name in names}
+        return {name: image for name, image in found.items() if image}
+
     @property
     def lead_image(self):
-        """The body's first figure (or image) as a `LeadImage`, or None when it has none."""
+        """The body's first figure (or image) as a `LeadImage`, or None when it has none.
+
+        `responsive` is the same image with its copies for `{% responsive_image %}` (None when it is
+        not in our media or cannot be read)."""
         finder = _FirstImage()
         finder.feed(self.body)
         finder.close()
         if not finder.src:
             return None
-        width, height = finder.width, finder.height
-        if not (width and height):
-            width, height = _local_image_size(finder.src)
-        return LeadImage(finder.src, finder.alt or finder.caption.strip() or self.title, width, height)
+        alt = finder.alt or finder.caption.strip() or self.title
+        name = media_name(finder.src)
+        responsive = self.figure_images().get(name) if name else None
+        if responsive:
+            largest = responsive.candidates[-1]
+            return LeadImage(finder.src, alt, largest.width, largest.height, responsive._replace(alt=alt))
+        return LeadImage(finder.src, alt, finder.width, finder.height, None)
 
     def searchable_text(self):
         """Everything the search box looks through, as the index reads it; authors are matched by name."""
@@ -299,12 +326,13 @@ def cut_at_sentence_end(text: str) -> str:
 
 
 class LeadImage(NamedTuple):
-    """An article's first image as a lead story shows it; the size is None when it cannot be read cheaply."""
+    """An article's first image as a lead story shows it; the size is None when it is not known."""
 
     src: str
     alt: str
     width: int | None
     height: int | None
+    responsive: ResponsiveImage | None = None
 
 
 class _FirstImage(HTMLParser):
@@ -338,18 +366,6 @@ class _FirstImage(HTMLParser):
 
 def _pixels(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() and int(value) > 0 else None
-
-
-def _local_image_size(src: str) -> tuple[int | None, int | None]:
-    """Width and height of an image under MEDIA_ROOT, read from its header (nothing is decoded)."""
-    if not src.startswith(settings.MEDIA_URL):
-        return None, None
-    path = Path(settings.MEDIA_ROOT, src.removeprefix(settings.MEDIA_URL))
-    try:
-        with Image.open(path) as image:
-            return image.size
-    except (OSError, UnidentifiedImageError, ValueError):
-        return None, None
 
 
 def choose_leads(articles, *, default_count: int = 3):

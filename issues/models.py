@@ -3,16 +3,26 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from issues.images import cover_upload_to, make_thumbnail, thumbnail_upload_to, validate_image_file
+from issues.images import (
+    ResponsiveImage,
+    cover_upload_to,
+    delete_variants,
+    image_record,
+    make_thumbnail,
+    thumbnail_upload_to,
+    validate_image_file,
+)
 from issues.processes import process_is_gone
 
 
@@ -251,6 +261,8 @@ class Issue(models.Model):
     title = models.CharField(_("本期主题"), max_length=200, blank=True)
     cover = models.ImageField(_("封面图片"), upload_to=cover_upload_to, blank=True, validators=[validate_image_file])
     cover_thumbnail = models.ImageField(_("封面缩略图"), upload_to=thumbnail_upload_to, blank=True, editable=False)
+    # The cover's smaller copies for srcset and the real size of each (issues.images.image_record).
+    cover_variants = models.JSONField(_("封面多尺寸副本"), default=dict, blank=True, editable=False)
     print_run = models.PositiveIntegerField(_("印数"), null=True, blank=True, help_text=_("留空则按发送对象合计。"))
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT, editable=False)
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True, editable=False)
@@ -283,14 +295,20 @@ class Issue(models.Model):
         return self.issue_line
 
     def save(self, *args, **kwargs):
-        if self._saved_cover_name is not _NOT_LOADED and self.cover.name != self._saved_cover_name:
+        cover_changed = self._saved_cover_name is not _NOT_LOADED and self.cover.name != self._saved_cover_name
+        if cover_changed:
             if self.cover:
                 name, content = make_thumbnail(self.cover)
                 self.cover_thumbnail.save(name, content, save=False)
             else:
                 self.cover_thumbnail = ""
+            if old_cover := self._saved_cover_name:
+                transaction.on_commit(lambda: delete_variants(old_cover))
+            self.cover_variants = {}
         super().save(*args, **kwargs)
         self._saved_cover_name = self.cover.name
+        if cover_changed and self.cover:  # the new file is on disk only now
+            self._store_cover_variants()
         self.refresh_masthead()
 
     def get_absolute_url(self):
@@ -304,6 +322,22 @@ class Issue(models.Model):
         stored = issue.__dict__.get("cover", _NOT_LOADED)
         issue._saved_cover_name = getattr(stored, "name", stored)
         return issue
+
+    @property
+    def cover_image(self) -> ResponsiveImage | None:
+        """The cover with its smaller copies for `{% responsive_image %}`; None without a (readable) cover.
+
+        Issues saved before the copies existed get them here, the first time a page shows them.
+        """
+        if not self.cover:
+            return None
+        if self.cover_variants.get("name") != self.cover.name:
+            self._store_cover_variants()
+        return ResponsiveImage.from_record(self.cover_variants, alt=_("%(line)s封面") % {"line": self.issue_line})
+
+    def _store_cover_variants(self):
+        self.cover_variants = image_record(self.cover.name)
+        Issue.objects.filter(pk=self.pk).update(cover_variants=self.cover_variants)
 
     @property
     def issue_line(self):
@@ -632,3 +666,10 @@ class MailTemplate(models.Model):
 
         spec = known_mails().get(self.name)
         return str(spec.description) if spec else self.name
+
+
+@receiver(post_delete, sender=Issue)
+def _delete_cover_variants(sender, instance, **kwargs):
+    """An issue's cover copies go with it (the cover itself is the importer's or the editor's to keep)."""
+    if cover := instance.__dict__.get("cover"):
+        transaction.on_commit(lambda: delete_variants(str(cover)))

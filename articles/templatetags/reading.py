@@ -1,4 +1,4 @@
-"""Template helpers of the reading site: highlighted search words and JSON-LD."""
+"""Template helpers of the reading site: highlighted search words, JSON-LD, responsive article bodies."""
 
 import json
 import re
@@ -6,6 +6,8 @@ import re
 from django import template
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+
+from articles import figures
 
 register = template.Library()
 
@@ -53,3 +55,15 @@ def json_ld(data):
 def absolute(context, url):
     """`url` as an absolute address on this site, for feeds, Open Graph and citation tags."""
     return context["request"].build_absolute_uri(url)
+
+
+# The article column (.article in site.css: 40.5rem, the page's 1rem padding either side on a phone).
+ARTICLE_COLUMN = 648
+ARTICLE_COLUMN_SIZES = "(max-width: 680px) calc(100vw - 2rem), 648px"
+
+
+@register.simple_tag
+def responsive_body(article, slot=ARTICLE_COLUMN, sizes=ARTICLE_COLUMN_SIZES):
+    """The article's body with each figure of our media responsive (articles.figures); the stored
+    body, which the PDF, the EPUB and the WeChat export read, keeps the full image."""
+    return figures.responsive_body(article.body, article.figure_images(), slot=int(slot), sizes=sizes)
