@@ -36,7 +36,7 @@ from issues.bundles.bodies import ImageStore, convert_body, media_name
 from issues.bundles.errors import BundleError, IssueExists
 from issues.bundles.files import BundleFiles
 from issues.files import files_removed_on_failure, protected_storage, write_atomically
-from issues.images import web_image
+from issues.images import variant_names, web_image
 from issues.models import Issue, IssuePDF, MastheadLine, Periodical, Section, StandingPage
 from issues.typesetting import thumbnails
 
@@ -553,6 +553,8 @@ def write_bundle(
         issue.save()
         if issue.cover_thumbnail:
             written.append((default_storage, issue.cover_thumbnail.name))
+        for name, _width, _height in issue.cover_variants.get("candidates", [])[:-1]:  # the copies, not the cover
+            written.append((default_storage, name))
         _create_articles(issue, bundle.articles)
         if bundle.pdf:  # before publishing: the PDFs it queues are not typeset for an imported one
             _write_printed_pdf(issue, bundle.pdf, written)
@@ -649,13 +651,13 @@ def _make_room(bundle, *, replace):
 
 
 def _files_of(issue) -> list[str]:
-    """The media files an earlier import of `issue` wrote: cover, thumbnail and body images."""
+    """The media files an earlier import of `issue` wrote: cover, thumbnail and body images, and their copies."""
     names = [field.name for field in (issue.cover, issue.cover_thumbnail) if field]
     folder = ImageStore.folder_prefix(issue.year, issue.number)
     for body in issue.articles.values_list("body", flat=True):
         in_media = (media_name(src) for src in _IMG_SRC.findall(body))
         names += [name for name in in_media if name and name.startswith(folder)]
-    return names
+    return names + [variant for name in names for variant in variant_names(name)]
 
 
 def _create_articles(issue, entries):
