@@ -188,11 +188,16 @@ def test_an_uploaded_figure_is_printed_with_its_caption(staff_client):
     )
     article = Article.objects.get()
 
+    # On the site, the copy for the article column with the original in its srcset (test_responsive_images);
+    # the PDF below prints the original.
     page = staff_client.get(article.get_absolute_url())
-    assert (
-        f'<figure><img src="{url}" alt="各地区柱状图"><figcaption>图1 各地区网络零售额</figcaption></figure>'
-        in page.content.decode()
+    variant = url.rsplit("/", 1)
+    figure = re.search(
+        r"<figure><img ([^>]*)><figcaption>图1 各地区网络零售额</figcaption></figure>", page.content.decode()
     )
+    assert figure, page.content.decode()
+    assert f'src="{variant[0]}/variants/{variant[1].removesuffix(".png")}-720w.png"' in figure.group(1)
+    assert f"{url} 900w" in figure.group(1) and 'alt="各地区柱状图"' in figure.group(1)
 
     record = issue_build_pdf(issue=issue)
     assert record.status == IssuePDF.Status.DONE, record.error
