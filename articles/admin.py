@@ -25,7 +25,8 @@ from issues.models import Section
 
 @admin.register(Contributor)
 class ContributorAdmin(admin.ModelAdmin):
-    list_display = ["name", "affiliation", "email", "phone", "article_count"]
+    list_display = ["name", "kind", "affiliation", "email", "phone", "article_count"]
+    list_filter = ["kind"]
     search_fields = ["name", "affiliation", "email"]
 
     def get_queryset(self, request):

@@ -3,21 +3,15 @@
 An article PDF carries the citation in its metadata; the reading site can print the same string.
 """
 
-import re
-
+from articles.metadata import article_authors
 from articles.models import Article
 
 MAX_NAMED_AUTHORS = 3  # GB/T 7714: more than three authors are cited as the first three and "等"
-BYLINE_PREFIX = re.compile(r"^\s*文\s*[/／]\s*")
-NAME_SEPARATORS = re.compile(r"[\s、，,]+")
 
 
 def cited_authors(article: Article) -> list[str]:
     """The article's authors in byline order, else the names its printed byline gives ("文 / " left off)."""
-    names = [authorship.contributor.name for authorship in article.authorships.all()]
-    if names:
-        return names
-    return [name for name in NAME_SEPARATORS.split(BYLINE_PREFIX.sub("", article.byline)) if name]
+    return [author.name for author in article_authors(article)]
 
 
 def gbt7714_citation(article: Article, *, periodical_name: str) -> str:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_prose_editor.fields import ProseEditorField
 
+from articles.bylines import looks_like_organisation
 from articles.figures import media_names_in
 from articles.sanitize import html_to_text, sanitize_html
 from articles.search import articles_matching, search_form
@@ -56,7 +57,18 @@ BODY_EDITOR_EXTENSIONS = {
 class Contributor(models.Model):
     """A person or organisation that writes for the periodical."""
 
+    class Kind(models.TextChoices):
+        PERSON = "person", _("个人")
+        ORGANISATION = "organisation", _("单位/机构")
+
     name = models.CharField(_("姓名"), max_length=100)
+    kind = models.CharField(
+        _("类型"),
+        max_length=20,
+        choices=Kind.choices,
+        blank=True,
+        help_text=_("留空则按名称判断：以“编辑部”“课题组”“研究会”“中心”等结尾的为单位/机构，其余为个人。"),
+    )
     affiliation = models.CharField(_("单位"), max_length=200, blank=True)
     email = models.EmailField(_("电子邮箱"), blank=True)
     phone = models.CharField(_("电话"), max_length=50, blank=True)
@@ -73,6 +85,13 @@ class Contributor(models.Model):
 
     def get_absolute_url(self):
         return reverse("articles:contributor", kwargs={"pk": self.pk})
+
+    @property
+    def is_organisation(self) -> bool:
+        """An organisation by the editors' choice, or, left unset, by its name (`looks_like_organisation`)."""
+        if self.kind:
+            return self.kind == self.Kind.ORGANISATION
+        return looks_like_organisation(self.name)
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -276,6 +295,19 @@ class Article(models.Model):
         """Everything the search box looks through, as the index reads it; authors are matched by name."""
         parts = (self.title, self.subtitle, self.byline, self.summary, self.plain_text)
         return search_form("\n".join(part for part in parts if part))
+
+    def pdf_open_to_everyone(self, periodical) -> bool:
+        """Whether anyone, a crawler too, may download this article's PDF: the periodical opens article
+        PDFs (`Periodical.article_pdfs_open`) and the article is published in a published issue.
+
+        `issues.subscriptions.access.article_pdf_access` grants by it, the article page promises it
+        to Google Scholar (`citation_pdf_url`).
+        """
+        return (
+            periodical.article_pdfs_open
+            and self.issue_id is not None
+            and Article.objects.published().filter(pk=self.pk).exists()
+        )
 
     @property
     def printed_byline(self):

@@ -4,8 +4,10 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from articles.filters import ArticleFilter, search_terms
+from articles.metadata import article_authors, article_json_ld, article_part_json_ld, contributor_page_json_ld
 from articles.models import Article, Contributor
 from issues.caching import cached_page
+from issues.metadata import collection_page_json_ld
 from issues.models import Periodical, Section
 from issues.qrcodes import qr_modules, qr_png, site_address
 
@@ -58,19 +60,35 @@ def article_detail(request, pk, slug):
     pdf = article.issue.screen_pdf() if article.issue_id else None
     # Its own pages of the issue PDF, downloadable on their own (subscriptions' article_pdf).
     own_pages = pdf.pdf_indexes(article.first_page, article.last_page) if pdf else range(0)
+    citation_authors = article_authors(article)
+    image = share_image(request, article)
     context = {
         "article": article,
         "periodical": periodical,
         "authors": [authorship.contributor for authorship in article.authorships.all()],
+        "citation_authors": citation_authors,
+        "share_image": image,
         # The printed byline is just the authors' names: print them as links.
         "byline_names_authors": not article.byline or article.byline == article.byline_from_authors,
         "previous": previous,
         "next": following,
         "pdf": pdf,
         "has_article_pdf": bool(own_pages),
-        "article_ld": article_json_ld(request, article, periodical),
+        # Google Scholar wants a PDF it can fetch, or none: only where anyone may download it.
+        "citation_pdf": bool(own_pages) and article.pdf_open_to_everyone(periodical),
+        "article_ld": article_json_ld(request, article, periodical, authors=citation_authors, image=image),
     } | share_panel(article)
     return render(request, "articles/article_detail.html", context)
+
+
+def share_image(request, article) -> str | None:
+    """The absolute address of the picture a share card shows: the article's first image, else its issue's cover."""
+    lead = article.lead_image
+    if lead is not None:
+        return request.build_absolute_uri(lead.src)
+    if article.issue_id and article.issue.cover_thumbnail:
+        return request.build_absolute_uri(article.issue.cover_thumbnail.url)
+    return None
 
 
 def share_panel(article):
@@ -93,49 +111,32 @@ def article_qr(request, pk, slug):
     return response
 
 
-def article_json_ld(request, article, periodical):
-    """schema.org Article, placed in its PublicationIssue and Periodical."""
-    data = {
-        "@context": "https://schema.org",
-        "@type": "Article",
-        "@id": request.build_absolute_uri(article.get_absolute_url()),
-        "headline": article.title,
-        "alternativeHeadline": article.subtitle or None,
-        "description": article.description,
-        "inLanguage": "zh-CN",
-        "author": [{"@type": "Person", "name": a.contributor.name} for a in article.authorships.all()] or None,
-        "articleSection": article.section.full_name,
-    }
-    if article.issue_id:
-        issue = article.issue
-        data |= {
-            "datePublished": issue.publication_date.isoformat(),
-            "pageStart": article.first_page,
-            "pageEnd": article.last_page,
-            "isPartOf": {
-                "@type": "PublicationIssue",
-                "issueNumber": str(issue.number),
-                "datePublished": issue.publication_date.isoformat(),
-                "isPartOf": {"@type": "Periodical", "name": periodical.name},
-            },
-        }
-    return {key: value for key, value in data.items() if value is not None}
-
-
 @cached_page
 def section_detail(request, slug):
     section = get_object_or_404(Section.objects.select_related("parent"), slug=slug)
     articles = article_list(request).filter(Q(section=section) | Q(section__parent=section))
-    return render(request, "articles/section_detail.html", {"section": section, "page": paginate(request, articles)})
+    page = paginate(request, articles)
+    periodical = Periodical.load()
+    section_ld = collection_page_json_ld(
+        request,
+        name=section.full_name,
+        parts=[article_part_json_ld(request, article) for article in page],
+        periodical=periodical,
+    )
+    context = {"periodical": periodical, "section": section, "page": page, "section_ld": section_ld}
+    return render(request, "articles/section_detail.html", context)
 
 
 @cached_page
 def contributor_detail(request, pk):
     contributor = get_object_or_404(Contributor, pk=pk)
-    articles = article_list(request).filter(authorships__contributor=contributor)
-    return render(
-        request, "articles/contributor_detail.html", {"contributor": contributor, "page": paginate(request, articles)}
-    )
+    page = paginate(request, article_list(request).filter(authorships__contributor=contributor))
+    context = {
+        "contributor": contributor,
+        "page": page,
+        "profile_ld": contributor_page_json_ld(request, contributor, page),
+    }
+    return render(request, "articles/contributor_detail.html", context)
 
 
 @cached_page

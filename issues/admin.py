@@ -66,7 +66,8 @@ class PeriodicalAdmin(admin.ModelAdmin):
             _("印制"),
             {"fields": ["page_size", "folio_start", "masthead_placement", "pages_per_signature", "article_qr_codes"]},
         ),
-        (_("内部资料"), {"fields": ["internal_publication", "permit_number"]}),
+        (_("内部资料"), {"fields": ["internal_publication", "permit_number", "issn"]}),
+        (_("网站"), {"fields": ["article_pdfs_open"]}),
     ]
     inlines = [StandingPageInline]
 
@@ -84,12 +85,12 @@ class PeriodicalAdmin(admin.ModelAdmin):
 class SectionAdmin(admin.ModelAdmin):
     """The sections in tree order (Section.Meta.ordering): each parent followed by its sub-sections."""
 
-    list_display = ["name_in_tree", "parent", "position", "slug"]
+    list_display = ["name_in_tree", "parent", "kind", "position", "slug"]
     list_editable = ["position"]
     list_select_related = ["parent"]
-    list_filter = [("parent", admin.RelatedOnlyFieldListFilter)]
+    list_filter = ["kind", ("parent", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name"]
-    fields = ["name", "parent", "position", "slug"]
+    fields = ["name", "parent", "kind", "position", "slug"]
 
     @admin.display(description=_("栏目"))
     def name_in_tree(self, section):

@@ -82,6 +82,20 @@ class Periodical(models.Model):
     permit_number = models.CharField(
         _("准印证号"), max_length=100, blank=True, help_text=_("印在封面上，例如“粤内登字 B 第 12345 号”。")
     )
+    issn = models.CharField(
+        _("ISSN"),
+        max_length=9,
+        blank=True,
+        help_text=_("有国际标准连续出版物号的刊物填写，如“1234-5678”；内部资料留空。"),
+    )
+    article_pdfs_open = models.BooleanField(
+        _("单篇 PDF 向所有读者开放"),
+        default=False,
+        help_text=_(
+            "勾选后，已发布文章的单篇 PDF 任何人（包括搜索引擎和学术搜索）都可下载，文章页也向学术搜索标明 PDF 地址；"
+            "整期 PDF 仍只给订阅读者。"
+        ),
+    )
 
     class Meta:
         verbose_name = _("刊物设置")
@@ -143,6 +157,11 @@ class SectionManager(models.Manager):
 class Section(models.Model):
     """A section (栏目) of the periodical, optionally a sub-section of another."""
 
+    class Kind(models.TextChoices):
+        # What search engines are told its articles are (schema.org NewsArticle or ScholarlyArticle).
+        NEWS = "news", _("新闻/资讯")
+        RESEARCH = "research", _("研究/评论")
+
     name = models.CharField(_("名称"), max_length=50)
     slug = models.SlugField(_("网址别名"), max_length=100, unique=True, allow_unicode=True, blank=True)
     position = models.PositiveIntegerField(_("顺序"), default=0)
@@ -153,6 +172,13 @@ class Section(models.Model):
         null=True,
         blank=True,
         related_name="children",
+    )
+    kind = models.CharField(
+        _("栏目类型"),
+        max_length=10,
+        choices=Kind.choices,
+        default=Kind.NEWS,
+        help_text=_("研究报告、调研、评论类栏目选“研究/评论”，向学术搜索标为学术文章；动态、简讯类选“新闻/资讯”。"),
     )
 
     objects = SectionManager()

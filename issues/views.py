@@ -2,8 +2,10 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from issues.caching import cached_page
+from issues.metadata import collection_page_json_ld, home_json_ld, issue_json_ld, periodical_id
 from issues.models import Issue, Periodical
 
 
@@ -23,7 +25,13 @@ def contents_of(request, issue):
 def home(request):
     issues = list(Issue.objects.visible_to(request.user).latest_first()[:7])
     latest = issues[0] if issues else None
-    context = {"latest": latest, "recent": issues[1:]}
+    periodical = Periodical.load()
+    context = {
+        "periodical": periodical,
+        "latest": latest,
+        "recent": issues[1:],
+        "home_ld": home_json_ld(request, periodical),
+    }
     if latest:
         articles = contents_of(request, latest)
         context |= {
@@ -36,7 +44,20 @@ def home(request):
 
 @cached_page
 def archive(request):
-    return render(request, "issues/archive.html", {"issues": Issue.objects.visible_to(request.user).latest_first()})
+    issues = list(Issue.objects.visible_to(request.user).latest_first())
+    periodical = Periodical.load()
+    archive_ld = collection_page_json_ld(
+        request,
+        name=gettext("%(name)s往期") % {"name": periodical.name},
+        parts=[
+            issue_json_ld(request, issue, periodical) | {"isPartOf": {"@id": periodical_id(request)}}
+            for issue in issues
+        ],
+        periodical=periodical,
+    )
+    return render(
+        request, "issues/archive.html", {"periodical": periodical, "issues": issues, "archive_ld": archive_ld}
+    )
 
 
 @cached_page
@@ -49,23 +70,9 @@ def issue_detail(request, year, number):
         "articles": contents_of(request, issue),
         "masthead": list(issue.masthead_lines.printed()),
         "pdf": issue.screen_pdf(),
-        "issue_ld": issue_json_ld(request, issue, periodical),
+        "issue_ld": {"@context": "https://schema.org"} | issue_json_ld(request, issue, periodical),
     }
     return render(request, "issues/issue_detail.html", context)
-
-
-def issue_json_ld(request, issue, periodical):
-    """schema.org PublicationIssue of a periodical."""
-    return {
-        "@context": "https://schema.org",
-        "@type": "PublicationIssue",
-        "@id": request.build_absolute_uri(issue.get_absolute_url()),
-        "issueNumber": str(issue.number),
-        "name": f"{periodical.name} {issue.issue_line}",
-        "datePublished": issue.publication_date.isoformat(),
-        "inLanguage": "zh-CN",
-        "isPartOf": {"@type": "Periodical", "name": periodical.name, "publisher": periodical.host_unit or None},
-    }
 
 
 def robots_txt(request):

@@ -1,13 +1,16 @@
-"""Template helpers of the reading site: highlighted search words, JSON-LD, responsive article bodies."""
+"""Template helpers of the reading site: highlighted search words, JSON-LD, absolute and canonical addresses,
+responsive article bodies."""
 
 import json
 import re
 
 from django import template
+from django.templatetags.static import static
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from articles import figures
+from issues.models import Issue
 
 register = template.Library()
 
@@ -67,3 +70,27 @@ def responsive_body(article, slot=ARTICLE_COLUMN, sizes=ARTICLE_COLUMN_SIZES):
     """The article's body with each figure of our media responsive (articles.figures); the stored
     body, which the PDF, the EPUB and the WeChat export read, keeps the full image."""
     return figures.responsive_body(article.body, article.figure_images(), slot=int(slot), sizes=sizes)
+
+
+@register.simple_tag(takes_context=True)
+def canonical_url(context):
+    """This page's one address: absolute, without query parameters but the page number of a list (past 1).
+
+    Tracking tags (utm_…), filters and anything else a link added are left off, so every way in
+    to a page names the same URL to search engines and share cards.
+    """
+    request = context["request"]
+    url = request.build_absolute_uri(request.path)
+    page = request.GET.get("page", "")
+    return f"{url}?page={int(page)}" if page.isdigit() and int(page) > 1 else url
+
+
+@register.simple_tag(takes_context=True)
+def default_share_image(context):
+    """The image of a page that has none of its own: the latest published issue's cover thumbnail,
+    else the site's icon; absolute, for Open Graph."""
+    thumbnail = (
+        Issue.objects.published().exclude(cover_thumbnail="").latest_first().values_list("cover_thumbnail", flat=True)
+    ).first()
+    url = Issue._meta.get_field("cover_thumbnail").storage.url(thumbnail) if thumbnail else static("favicon.svg")
+    return absolute(context, url)

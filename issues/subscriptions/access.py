@@ -3,6 +3,7 @@
 import ipaddress
 from dataclasses import dataclass
 
+from issues.models import Periodical
 from issues.subscriptions.models import Institution, IPRange, Subscriber, Subscription
 
 
@@ -31,11 +32,17 @@ def pdf_access(request) -> PdfAccess | None:
 
 
 def article_pdf_access(request, article) -> PdfAccess | None:
-    """The grant for one article's PDF: for now exactly the issue PDF's.
+    """The grant for one article's PDF: the issue PDF's, or, where the periodical opens article PDFs
+    to everyone (`Periodical.article_pdfs_open`) and the article is published, an unstamped copy for anyone.
 
-    The one place where a periodical's choice to open article PDFs to every reader would go.
+    Readers who may have the issue keep their own grant (their name on a stamped copy, the log naming them).
     """
-    return pdf_access(request)
+    access = pdf_access(request)
+    if access is not None:
+        return access
+    if article.pdf_open_to_everyone(Periodical.load()):
+        return PdfAccess(user=request.user if request.user.is_authenticated else None)
+    return None
 
 
 def institution_for_address(address) -> Institution | None:
