@@ -1,7 +1,12 @@
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 
+from articles import readership
 from articles.filters import ArticleFilter, search_terms
 from articles.models import Article, Contributor
 from issues.caching import cached_page
@@ -63,8 +68,37 @@ def article_detail(request, pk, slug):
         "pdf": pdf,
         "has_article_pdf": bool(own_pages),
         "article_ld": article_json_ld(request, article, periodical),
+        # Editors reading (or previewing) are not readers; everyone else sees only published articles.
+        "count_reading": not request.user.is_staff,
+        "related": Article.objects.visible_to(request.user).related_to(article),
+        "most_read_issue": readership.most_read(issue_id=article.issue_id) if article.issue_id else [],
+        "most_read_site": readership.most_read(days=readership.SITE_WINDOW_DAYS),
+        "most_read_days": readership.SITE_WINDOW_DAYS,
     }
     return render(request, "articles/article_detail.html", context)
+
+
+@csrf_exempt  # a beacon carries no token; it changes nothing but a count, and is limited per address
+@never_cache
+@require_POST
+def article_read(request, pk):
+    """The beacon of an article page: count one reader (no cookie, no session; 204 whether counted or not)."""
+    if request.headers.get("Sec-Fetch-Site", "same-origin") != "same-origin":
+        return HttpResponse(status=403)  # another site's page making its visitors' browsers count
+    if not Article.objects.published().filter(pk=pk).exists():
+        raise Http404
+    user_agent = request.headers.get("User-Agent", "")
+    # Readers who asked not to be tracked are not counted, though nothing identifies them: the
+    # script sends nothing for them, and a beacon that still comes (an old script) is not counted.
+    opted_out = request.headers.get("DNT") == "1" or request.headers.get("Sec-GPC") == "1"
+    address = request.META.get("REMOTE_ADDR") or ""
+    if opted_out or readership.is_bot(user_agent) or not address:
+        return HttpResponse(status=204)
+    try:
+        readership.article_view_record(article_id=pk, address=address, user_agent=user_agent)
+    except readership.Throttled:
+        return HttpResponse(status=429)
+    return HttpResponse(status=204)
 
 
 def article_json_ld(request, article, periodical):
