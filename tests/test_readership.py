@@ -272,3 +272,11 @@ def test_editors_see_the_read_counts_in_the_article_list(staff_client):
     assert "阅读数" in html
     assert '<td class="field-read_count">12</td>' in html
     assert "12" in staff_client.get(f"/admin/articles/article/{article.pk}/change/").content.decode()
+
+
+def test_the_home_page_lists_the_most_read_of_the_latest_issue_and_the_site(client):
+    articles = generated_archive(issues=3, per_issue=6)
+    html = client.get("/").content.decode()
+    issue_list = html.split('id="most-read-issue"')[1].split("</section>")[0]
+    assert articles[-1].title in issue_list and articles[0].title not in issue_list
+    assert 'id="most-read-site"' in html
