@@ -116,13 +116,10 @@ class ArticleQuerySet(models.QuerySet):
             .select_related("issue")
             .defer("body", "plain_text", "accepted_text")
         )
-        related = []
-        sharing = articles_sharing(key_terms(f"{article.title} {article.subtitle}"))
-        if sharing is not None:
-            ids, score = sharing
-            related = list(
-                candidates.filter(pk__in=ids).annotate(relevance=score).order_by("-relevance", "-pk")[:limit]
-            )
+        # The index ranks its matches among the candidates; then the articles themselves (two queries).
+        ids = articles_sharing(key_terms(f"{article.title} {article.subtitle}"), candidates, limit=limit)
+        found = candidates.in_bulk(ids)
+        related = [found[pk] for pk in ids]
         if len(related) < limit:
             shown = [other.pk for other in related]
             related += candidates.exclude(pk__in=shown).latest_first()[: limit - len(related)]

@@ -60,30 +60,27 @@ def key_terms(text: str) -> list[tuple[str, ...]]:
     return list(dict.fromkeys(terms))[:MAX_KEY_TERMS]
 
 
-def articles_sharing(terms):
-    """(a subquery of the ids of articles sharing any of `terms`, the score of the outer article: higher
-    shares more and rarer ones), or None without terms. The score reads the outer query's article id."""
+def articles_sharing(terms, candidates, *, limit: int) -> list[int]:
+    """The ids of up to `limit` of the `candidates` (a queryset of articles) sharing any of `terms`, best
+    first: the index ranks every match in one pass and keeps those among the candidates."""
     if not terms:
-        return None
+        return []
+    subquery, params = candidates.order_by().values("pk").query.sql_with_params()
     if connection.vendor == "postgresql":
         query = " | ".join("(" + " <-> ".join(f"'{token}'" for token in term) + ")" for term in terms)
-        return (
-            RawSQL(
-                "SELECT article_id FROM articles_searchtext WHERE search_vector @@ to_tsquery('simple', %s)", [query]
-            ),
-            RawSQL(
-                "SELECT ts_rank(search_vector, to_tsquery('simple', %s)) FROM articles_searchtext "
-                'WHERE article_id = "articles_article"."id"',
-                [query],
-            ),
+        sql = (
+            "SELECT article_id FROM articles_searchtext WHERE search_vector @@ to_tsquery('simple', %s) "
+            f"AND article_id IN ({subquery}) "
+            "ORDER BY ts_rank(search_vector, to_tsquery('simple', %s)) DESC, article_id DESC LIMIT %s"
         )
-    query = " OR ".join('"' + " ".join(term) + '"' for term in terms)
-    return (
-        RawSQL("SELECT rowid FROM articles_searchindex WHERE articles_searchindex MATCH %s", [query]),
-        # bm25() is lower for a better match; negated, higher is better on both databases.
-        RawSQL(
-            "SELECT -bm25(articles_searchindex) FROM articles_searchindex "
-            'WHERE articles_searchindex MATCH %s AND rowid = "articles_article"."id"',
-            [query],
-        ),
-    )
+        arguments = [query, *params, query, limit]
+    else:
+        query = " OR ".join('"' + " ".join(term) + '"' for term in terms)
+        sql = (
+            "SELECT rowid FROM articles_searchindex WHERE articles_searchindex MATCH %s "
+            f"AND rowid IN ({subquery}) ORDER BY bm25(articles_searchindex), rowid DESC LIMIT %s"
+        )
+        arguments = [query, *params, limit]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, arguments)
+        return [row[0] for row in cursor.fetchall()]
