@@ -63,7 +63,7 @@ class ArticleChangeList(ChangeList):
 
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
-    list_display = ["title", "issue", "section", "position", "author_names", "status", "in_toc", "pages"]
+    list_display = ["title", "issue", "section", "position", "author_names", "status", "in_toc", "pages", "read_count"]
     list_filter = ["status", "issue", ("section", SectionListFilter), "in_toc", "is_lead"]
     search_fields = ["title"]  # shows the search box; get_search_results searches the index
     list_select_related = ["issue", "section__parent"]
@@ -71,7 +71,7 @@ class ArticleAdmin(admin.ModelAdmin):
     # the first page instead of sorting them all by issue and position.
     ordering = ["-id"]
     list_per_page = 50
-    readonly_fields = ["status", "first_page", "last_page"]
+    readonly_fields = ["status", "first_page", "last_page", "read_count"]
     fieldsets = [
         (None, {"fields": ["title", "subtitle", "byline", "source"]}),
         (
@@ -86,6 +86,7 @@ class ArticleAdmin(admin.ModelAdmin):
                     "office_written",
                     "status",
                     ("first_page", "last_page"),
+                    "read_count",
                 ]
             },
         ),
@@ -104,7 +105,7 @@ class ArticleAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).with_authors()
+        return super().get_queryset(request).with_authors().with_read_count()
 
     def get_urls(self):
         # admin_view: staff only (others are sent to the login page), CSRF-protected, never cached.
@@ -184,6 +185,11 @@ class ArticleAdmin(admin.ModelAdmin):
     @admin.display(description=_("作者"))
     def author_names(self, article):
         return "、".join(a.contributor.name for a in article.authorships.all())
+
+    @admin.display(description=_("阅读数"), ordering="read_total")
+    def read_count(self, article):
+        """Readers of the public site counted so far, once per reader and day (articles/readership.py)."""
+        return getattr(article, "read_total", 0)
 
     @admin.display(description=_("页码"))
     def pages(self, article):

@@ -5,7 +5,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Length, Substr
+from django.db.models.functions import Coalesce, Length, Substr
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.text import slugify
@@ -16,7 +16,7 @@ from django_prose_editor.fields import ProseEditorField
 from articles.bylines import looks_like_organisation
 from articles.figures import media_names_in
 from articles.sanitize import html_to_text, sanitize_html
-from articles.search import articles_matching, search_form
+from articles.search import articles_matching, articles_sharing, key_terms, search_form
 from issues.images import ResponsiveImage, image_record, media_name
 from issues.models import Issue, PublicationStatus, Section, StatusChange
 
@@ -94,14 +94,21 @@ class Contributor(models.Model):
         return looks_like_organisation(self.name)
 
 
+def published_articles(prefix: str = "") -> Q:
+    """The condition for articles readers may see, on a relation to Article named by `prefix` ("article__")."""
+    return Q(
+        **{
+            f"{prefix}status": Article.Status.PUBLISHED,
+            f"{prefix}issue__status": Issue.Status.PUBLISHED,
+            f"{prefix}issue__published_at__lte": timezone.now(),
+        }
+    )
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self):
         """Articles readers may see: published, in a published issue."""
-        return self.filter(
-            status=Article.Status.PUBLISHED,
-            issue__status=Issue.Status.PUBLISHED,
-            issue__published_at__lte=timezone.now(),
-        )
+        return self.filter(published_articles())
 
     def visible_to(self, user):
         """What `user` may see: published articles of published issues for readers; every article for staff."""
@@ -134,6 +141,39 @@ class ArticleQuerySet(models.QuerySet):
         for article in leads:
             article.body, article.figures = bodies[article.pk]
         return leads
+
+    def latest_first(self):
+        return self.order_by("-issue__year", "-issue__number", "position", "pk")
+
+    def related_to(self, article, *, limit=5):
+        """Up to `limit` of these articles in `article`'s section (or its parent's family) that share
+        words of its title, best first, then the latest of that family to fill the list; never itself."""
+        family = article.section.parent_id or article.section_id
+        candidates = (
+            self.filter(Q(section_id=family) | Q(section__parent_id=family))
+            .exclude(pk=article.pk)
+            .select_related("issue")
+            .defer("body", "plain_text", "accepted_text")
+        )
+        # The index ranks its matches among the candidates; then the articles themselves (two queries).
+        ids = articles_sharing(key_terms(f"{article.title} {article.subtitle}"), candidates, limit=limit)
+        found = candidates.in_bulk(ids)
+        related = [found[pk] for pk in ids]
+        if len(related) < limit:
+            shown = [other.pk for other in related]
+            related += candidates.exclude(pk__in=shown).latest_first()[: limit - len(related)]
+        return related
+
+    def with_read_count(self):
+        """Annotate `read_total`: readers counted over all days (a subquery per article shown, not a join)."""
+        totals = (
+            ArticleReads.objects.filter(article=models.OuterRef("pk"))
+            .order_by()
+            .values("article")
+            .annotate(total=models.Sum("views"))
+            .values("total")
+        )
+        return self.annotate(read_total=Coalesce(models.Subquery(totals), 0))
 
     def with_authors(self):
         """Prefetch the authors in byline order, each with its contributor, in one query."""
@@ -480,3 +520,57 @@ class ArticleStatusChange(StatusChange):
     class Meta(StatusChange.Meta):
         verbose_name = _("状态变更记录")
         verbose_name_plural = _("状态变更记录")
+
+
+class ArticleView(models.Model):
+    """One reader's reading of one article on one day: the ledger that makes a reader count once a day.
+
+    `reader` is a hash of the reader's address and browser under a salt that changes every day
+    (articles/readership.py), `address` the same of the address alone, for the per-address limit;
+    neither is the address itself, and the rows are deleted once their day is over, so that even
+    with the site's secret key nobody can tell later who read what.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="views")
+    day = models.DateField()
+    reader = models.CharField(max_length=64)
+    address = models.CharField(max_length=64)
+    viewed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("阅读记录")
+        verbose_name_plural = _("阅读记录")
+        constraints = [
+            models.UniqueConstraint(fields=["article", "day", "reader"], name="articleview_once_per_reader_and_day")
+        ]
+        indexes = [
+            models.Index(fields=["address", "viewed_at"], name="articleview_address_time"),
+            models.Index(fields=["day"], name="articleview_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.article_id} {self.day}"
+
+
+class ArticleReadsQuerySet(models.QuerySet):
+    def since(self, day):
+        return self.filter(day__gte=day)
+
+
+class ArticleReads(models.Model):
+    """How many readers read an article on a day: the counts kept for good, with nothing about who."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="reads")
+    day = models.DateField()
+    views = models.PositiveIntegerField(default=0)
+
+    objects = ArticleReadsQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("阅读数")
+        verbose_name_plural = _("阅读数")
+        constraints = [models.UniqueConstraint(fields=["article", "day"], name="articlereads_one_row_per_day")]
+        indexes = [models.Index(fields=["day", "article"], name="articlereads_day_article")]
+
+    def __str__(self):
+        return f"{self.article_id} {self.day}: {self.views}"

@@ -34,3 +34,53 @@ def articles_matching(word: str):
         )
     phrase = '"' + " ".join(tokens) + '"*'
     return RawSQL("SELECT rowid FROM articles_searchindex WHERE articles_searchindex MATCH %s", [phrase])
+
+
+# Related articles ------------------------------------------------------------------------------
+#
+# What an article is about is said best by its title. Its key terms are the two-character
+# sequences of each run of Chinese characters in the title and subtitle ("跨境电商" → 跨境, 境电,
+# 电商: most two-character words are among them) and its Latin words ("B2B"). Another article
+# shares a term when the index finds it as a phrase; articles are scored by the index's own
+# ranking over all the shared terms — BM25 in FTS5 (rare terms weigh more), ts_rank on
+# PostgreSQL (how often they occur) —, so the article sharing more, rarer words comes first.
+
+_IDEOGRAPH_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+")
+_LATIN_WORD = re.compile(r"[a-z0-9]*[a-z][a-z0-9]*")
+MAX_KEY_TERMS = 24  # bounds the size of the index query whatever the title
+
+
+def key_terms(text: str) -> list[tuple[str, ...]]:
+    """The terms another article must share with `text` to be related, each as the index's tokens."""
+    text = text.lower()
+    terms = []
+    for run in _IDEOGRAPH_RUN.findall(text):
+        terms += [tuple(run[i : i + 2]) for i in range(len(run) - 1)]
+    terms += [(word,) for word in _LATIN_WORD.findall(_IDEOGRAPH_RUN.sub(" ", text)) if len(word) > 1]
+    return list(dict.fromkeys(terms))[:MAX_KEY_TERMS]
+
+
+def articles_sharing(terms, candidates, *, limit: int) -> list[int]:
+    """The ids of up to `limit` of the `candidates` (a queryset of articles) sharing any of `terms`, best
+    first: the index ranks every match in one pass and keeps those among the candidates."""
+    if not terms:
+        return []
+    subquery, params = candidates.order_by().values("pk").query.sql_with_params()
+    if connection.vendor == "postgresql":
+        query = " | ".join("(" + " <-> ".join(f"'{token}'" for token in term) + ")" for term in terms)
+        sql = (
+            "SELECT article_id FROM articles_searchtext WHERE search_vector @@ to_tsquery('simple', %s) "
+            f"AND article_id IN ({subquery}) "
+            "ORDER BY ts_rank(search_vector, to_tsquery('simple', %s)) DESC, article_id DESC LIMIT %s"
+        )
+        arguments = [query, *params, query, limit]
+    else:
+        query = " OR ".join('"' + " ".join(term) + '"' for term in terms)
+        sql = (
+            "SELECT rowid FROM articles_searchindex WHERE articles_searchindex MATCH %s "
+            f"AND rowid IN ({subquery}) ORDER BY bm25(articles_searchindex), rowid DESC LIMIT %s"
+        )
+        arguments = [query, *params, limit]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, arguments)
+        return [row[0] for row in cursor.fetchall()]

@@ -1,8 +1,12 @@
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 
+from articles import readership
 from articles.filters import ArticleFilter, search_terms
 from articles.metadata import article_authors, article_json_ld, article_part_json_ld, contributor_page_json_ld
 from articles.models import Article, Contributor
@@ -77,6 +81,12 @@ def article_detail(request, pk, slug):
         # Google Scholar wants a PDF it can fetch, or none: only where anyone may download it.
         "citation_pdf": bool(own_pages) and article.pdf_open_to_everyone(periodical),
         "article_ld": article_json_ld(request, article, periodical, authors=citation_authors, image=image),
+        # Editors reading (or previewing) are not readers; everyone else sees only published articles.
+        "count_reading": not request.user.is_staff,
+        "related": Article.objects.visible_to(request.user).related_to(article),
+        "most_read_issue": readership.most_read(issue_id=article.issue_id) if article.issue_id else [],
+        "most_read_site": readership.most_read(days=readership.SITE_WINDOW_DAYS),
+        "most_read_days": readership.SITE_WINDOW_DAYS,
     } | share_panel(article)
     return render(request, "articles/article_detail.html", context)
 
@@ -109,6 +119,29 @@ def article_qr(request, pk, slug):
     response = HttpResponse(png, content_type="image/png")
     response["Cache-Control"] = "private, no-store" if request.user.is_staff else "public, max-age=86400"
     return response
+
+
+@csrf_exempt  # a beacon carries no token; it changes nothing but a count, and is limited per address
+@never_cache
+@require_POST
+def article_read(request, pk):
+    """The beacon of an article page: count one reader (no cookie, no session; 204 whether counted or not)."""
+    if request.headers.get("Sec-Fetch-Site", "same-origin") != "same-origin":
+        return HttpResponse(status=403)  # another site's page making its visitors' browsers count
+    if not Article.objects.published().filter(pk=pk).exists():
+        raise Http404
+    user_agent = request.headers.get("User-Agent", "")
+    # Readers who asked not to be tracked are not counted, though nothing identifies them: the
+    # script sends nothing for them, and a beacon that still comes (an old script) is not counted.
+    opted_out = request.headers.get("DNT") == "1" or request.headers.get("Sec-GPC") == "1"
+    address = request.META.get("REMOTE_ADDR") or ""
+    if opted_out or readership.is_bot(user_agent) or not address:
+        return HttpResponse(status=204)
+    try:
+        readership.article_view_record(article_id=pk, address=address, user_agent=user_agent)
+    except readership.Throttled:
+        return HttpResponse(status=429)
+    return HttpResponse(status=204)
 
 
 @cached_page
