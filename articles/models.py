@@ -67,6 +67,7 @@ class Contributor(models.Model):
         max_length=20,
         choices=Kind.choices,
         blank=True,
+        db_default="",
         help_text=_("留空则按名称判断：以“编辑部”“课题组”“研究会”“中心”等结尾的为单位/机构，其余为个人。"),
     )
     affiliation = models.CharField(_("单位"), max_length=200, blank=True)
@@ -214,11 +215,19 @@ class Article(models.Model):
     )
     # The size and smaller copies of each image of the body in our media, by storage name
     # (issues.images.image_record), for the reading site's srcset; made when a page first shows them.
-    figures = models.JSONField(_("正文图片尺寸"), default=dict, blank=True, editable=False)
+    # The new columns' defaults are in the database too: rows written through older migrations' models get them.
+    figures = models.JSONField(
+        _("正文图片尺寸"),
+        default=dict,
+        db_default=models.Value({}, output_field=models.JSONField()),
+        blank=True,
+        editable=False,
+    )
     in_toc = models.BooleanField(_("列入目录"), default=True)
     is_lead = models.BooleanField(
         _("首页要闻"),
         default=False,
+        db_default=False,
         help_text=_("在首页最新一期的要闻中展示。本期都不勾选时，自动取各栏目的第一篇文章（简讯除外），最多三篇。"),
     )
     # 三审: a piece that came in as a manuscript must pass every review level before its issue is

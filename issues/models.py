@@ -178,6 +178,8 @@ class Section(models.Model):
         max_length=10,
         choices=Kind.choices,
         default=Kind.NEWS,
+        # Also in the database, so that rows written without it (older migrations' data) are news.
+        db_default=Kind.NEWS,
         help_text=_("研究报告、调研、评论类栏目选“研究/评论”，向学术搜索标为学术文章；动态、简讯类选“新闻/资讯”。"),
     )
 

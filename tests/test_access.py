@@ -4,9 +4,11 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
 
+from articles.models import Article
+from issues.models import Issue, Periodical
 from issues.subscriptions.access import article_pdf_access, institution_for_address, pdf_access
 from issues.subscriptions.models import Download, Subscription
-from tests.factories import make_institution, make_issue, make_subscriber, make_subscription
+from tests.factories import make_article, make_institution, make_issue, make_subscriber, make_subscription
 
 pytestmark = pytest.mark.django_db
 
@@ -217,12 +219,33 @@ def test_readers_without_access_are_sent_to_sign_in_or_told_how_to_subscribe_and
     assert Download.objects.count() == 0
 
 
-def test_an_articles_pdf_goes_to_whoever_may_have_the_issues_for_now(django_user_model):
+def test_an_articles_pdf_goes_to_whoever_may_have_the_issue_while_article_pdfs_are_not_open(django_user_model):
     # tests/test_article_pdf.py downloads real cuts; here only the decision, for the mutation run.
+    article = make_article(status=Article.Status.PUBLISHED)  # the periodical keeps article PDFs closed
     library = make_institution()
     reader = subscribed_reader().user
     for request in (request_from(OUTSIDE, user=make_staff(django_user_model)), request_from(OUTSIDE, user=reader),
                     request_from(INSIDE), request_from(OUTSIDE)):  # fmt: skip
-        assert article_pdf_access(request, article=None) == pdf_access(request)
-    assert article_pdf_access(request_from(INSIDE), article=None).institution == library
-    assert article_pdf_access(request_from(OUTSIDE), article=None) is None
+        assert article_pdf_access(request, article=article) == pdf_access(request)
+    assert article_pdf_access(request_from(INSIDE), article=article).institution == library
+    assert article_pdf_access(request_from(OUTSIDE), article=article) is None
+
+
+def test_open_article_pdfs_go_to_anyone_but_only_for_published_articles_of_published_issues():
+    periodical = Periodical.load()
+    periodical.article_pdfs_open = True
+    periodical.save()
+    published = make_issue(year=2017, number=1, status=Issue.Status.PUBLISHED)
+    draft_issue = make_issue(year=2017, number=2)
+    open_article = make_article(issue=published, status=Article.Status.PUBLISHED)
+    grant = article_pdf_access(request_from(OUTSIDE), article=open_article)
+    assert grant is not None and grant.user is None and grant.stamp_for is None  # anyone, unstamped
+    assert article_pdf_access(request_from(OUTSIDE), article=make_article(issue=published, position=2)) is None
+    assert article_pdf_access(request_from(OUTSIDE), article=make_article(issue=draft_issue)) is None
+    assert article_pdf_access(request_from(OUTSIDE), article=make_article(status=Article.Status.PUBLISHED)) is None
+    # A subscriber keeps the stamped copy with their name.
+    reader = subscribed_reader()
+    assert article_pdf_access(request_from(OUTSIDE, user=reader.user), article=open_article).stamp_for == reader
+    periodical.article_pdfs_open = False
+    periodical.save()
+    assert article_pdf_access(request_from(OUTSIDE), article=open_article) is None

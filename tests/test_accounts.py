@@ -568,7 +568,7 @@ def test_the_account_page_takes_as_many_queries_for_many_subscriptions_and_downl
 
     signed_in(client, one)
     account_page(client)  # the session and the periodical are warm, as for every later page
-    with django_assert_max_num_queries(8) as for_one:
+    with django_assert_max_num_queries(10) as for_one:
         assert "2010年第1期" in account_page(client)
     queries_for_one = len(for_one)  # read now: the next request clears the query log
     signed_in(client, many)

@@ -28,7 +28,7 @@ from tests.test_submissions import post as submit
 
 # Latin words an editor legitimately reads: technical names the office itself uses, units, and the
 # demo content's own Latin (the WeChat account on the masthead).
-ALLOWED_WORDS = {"PDF", "HTML", "URL", "IP", "CIDR", "CSV", "Word", "ID", "KB", "MB", "nanbin_ec", "EPUB"}
+ALLOWED_WORDS = {"PDF", "HTML", "URL", "IP", "CIDR", "CSV", "Word", "ID", "KB", "MB", "nanbin_ec", "EPUB", "ISSN"}
 # Two or more Latin letters, not part of a code such as a tracking number ("20261202-EB791A").
 LATIN_WORD = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2,}(?![A-Za-z0-9])")
 # Addresses, links, file names and what a browser sent are content, not language.

@@ -275,8 +275,22 @@ def test_the_article_page_offers_the_download_with_its_pages(client):
     report, _before, _after = alone_on_its_pages()
     html = client.get(report.get_absolute_url()).content.decode()
     assert f'<a href="{pdf_url(report)}" type="application/pdf">下载本文 PDF（第 {report.page_range} 页）</a>' in html
-    assert f'<meta name="citation_pdf_url" content="http://testserver{pdf_url(report)}">' in html
     assert "下载本期 PDF" in html  # the whole issue is still offered beside it
+    # Anonymous readers and crawlers may not fetch it: Google Scholar is promised no PDF.
+    assert "citation_pdf_url" not in html
+    assert client.get(pdf_url(report)).status_code == 302
+
+
+def test_open_article_pdfs_are_promised_to_google_scholar_and_anyone_gets_them(client):
+    report, _before, _after = alone_on_its_pages()
+    periodical = Periodical.load()
+    periodical.article_pdfs_open = True  # 刊物设置 › 单篇 PDF 向所有读者开放
+    periodical.save()
+    html = client.get(report.get_absolute_url()).content.decode()
+    assert f'<meta name="citation_pdf_url" content="http://testserver{pdf_url(report)}">' in html
+    data, response = download(client, report)  # anonymous, as Google Scholar's crawler comes
+    assert response["Content-Type"] == "application/pdf"
+    assert len(PdfReader(io.BytesIO(data)).pages) == report.last_page - report.first_page + 1
 
 
 # Stamping ---------------------------------------------------------------------------------------

@@ -847,6 +847,7 @@ CONFIGURED = {
     "host_unit": "南滨市乡村发展研究中心",
     "circulation_note": "内部资料 交流学习",
     "permit_number": "南新出内准字第2019-003号",
+    "issn": "1234-5678",
     "contact_email": "xcgc@example.cn",
     "manuscript_char_limit": 8000,
     "page_size": "185mm 260mm",
@@ -854,6 +855,7 @@ CONFIGURED = {
     "masthead_placement": "page",
     "pages_per_signature": 8,
     "article_qr_codes": True,
+    "article_pdfs_open": True,
     "internal_publication": False,
     "call_for_papers": "欢迎投稿。\n\n来稿请附作者简介。",
 }

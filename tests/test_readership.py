@@ -185,14 +185,15 @@ def article_page_queries(client, article, django_assert_num_queries, count):
 def test_the_article_page_costs_the_same_queries_for_a_small_or_large_archive(client, django_assert_num_queries):
     small = generated_archive(issues=3, per_issue=8)
     # Content version, article, its authors, siblings, periodical, PDF, related (the index's ranking,
-    # then the five articles: none left to fill up with the latest), most read of the issue and of the site.
-    article_page_queries(client, small[-3], django_assert_num_queries, 10)
+    # then the five articles: none left to fill up with the latest), most read of the issue and of the site,
+    # and (no cover, no figure) the share image: the latest cover.
+    article_page_queries(client, small[-3], django_assert_num_queries, 11)
     ArticleReads.objects.all().delete()
     Article.objects.all().delete()
     Issue.objects.all().delete()
     big = generated_archive()
     assert len(big) == 80
-    article_page_queries(client, big[-3], django_assert_num_queries, 10)
+    article_page_queries(client, big[-3], django_assert_num_queries, 11)
     article_page_queries(client, big[-3], django_assert_num_queries, 1)  # the cached page
 
 

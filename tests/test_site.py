@@ -118,11 +118,11 @@ def test_article_page_has_everything_a_reader_and_an_index_need(client):
     assert meta["citation_journal_title"] == Periodical.load().name
     assert meta["citation_publication_date"] == "2017/01/31"
     assert (meta["citation_issue"], meta["citation_firstpage"], meta["citation_lastpage"]) == ("1", "12", "17")
-    # Its own pages of the issue PDF (tests/test_article_pdf.py), which Google Scholar wants rather than the issue's.
-    assert meta["citation_pdf_url"] == "http://testserver" + reverse("article_pdf", args=[article.pk, article.slug])
+    # Its own pages of the issue PDF only where anyone may fetch them (tests/test_metadata.py has both settings).
+    assert "citation_pdf_url" not in meta and "citation_volume" not in meta
     assert '<meta property="og:type" content="article">' in html
     data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', html).group(1))
-    assert data["@type"] == "Article" and data["pageStart"] == 12 and data["author"][0]["name"] == "陈思远"
+    assert data["@type"] == "NewsArticle" and data["pageStart"] == 12 and data["author"][0]["name"] == "陈思远"
     assert data["isPartOf"]["@type"] == "PublicationIssue"
 
 
@@ -305,7 +305,7 @@ def test_every_page_uses_the_same_number_of_queries_for_5_or_60_articles(client,
         Issue.objects.filter(pk=big.pk).update(status="published")
         count_big = queries_for(client, big_url, **{k: v for k, v in params.items() if v})
         assert count_small == count_big, (small_url, count_small, count_big)
-        assert count_big <= 10, (big_url, count_big)
+        assert count_big <= 11, (big_url, count_big)
 
 
 def test_cached_pages_cost_one_query_and_follow_edits(client):

@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='article',
             name='is_lead',
-            field=models.BooleanField(default=False, help_text='在首页最新一期的要闻中展示。本期都不勾选时，自动取各栏目的第一篇文章（简讯除外），最多三篇。', verbose_name='首页要闻'),
+            field=models.BooleanField(db_default=False, default=False, help_text='在首页最新一期的要闻中展示。本期都不勾选时，自动取各栏目的第一篇文章（简讯除外），最多三篇。', verbose_name='首页要闻'),
         ),
     ]

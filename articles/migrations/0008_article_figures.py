@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='article',
             name='figures',
-            field=models.JSONField(blank=True, default=dict, editable=False, verbose_name='正文图片尺寸'),
+            field=models.JSONField(blank=True, db_default=models.Value({}, output_field=models.JSONField()), default=dict, editable=False, verbose_name='正文图片尺寸'),
         ),
     ]

@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='contributor',
             name='kind',
-            field=models.CharField(blank=True, choices=[('person', '个人'), ('organisation', '单位/机构')], help_text='留空则按名称判断：以“编辑部”“课题组”“研究会”“中心”等结尾的为单位/机构，其余为个人。', max_length=20, verbose_name='类型'),
+            field=models.CharField(blank=True, choices=[('person', '个人'), ('organisation', '单位/机构')], db_default='', help_text='留空则按名称判断：以“编辑部”“课题组”“研究会”“中心”等结尾的为单位/机构，其余为个人。', max_length=20, verbose_name='类型'),
         ),
     ]

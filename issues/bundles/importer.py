@@ -52,6 +52,7 @@ PERIODICAL_FIELDS = [
     "host_unit",
     "circulation_note",
     "permit_number",
+    "issn",
     "contact_email",
     "manuscript_char_limit",
     "page_size",
@@ -59,6 +60,7 @@ PERIODICAL_FIELDS = [
     "masthead_placement",
     "pages_per_signature",
     "article_qr_codes",
+    "article_pdfs_open",
     "internal_publication",
     "call_for_papers",  # last: the one long text
 ]

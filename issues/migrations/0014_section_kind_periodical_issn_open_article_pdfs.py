@@ -23,6 +23,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='section',
             name='kind',
-            field=models.CharField(choices=[('news', '新闻/资讯'), ('research', '研究/评论')], default='news', help_text='研究报告、调研、评论类栏目选“研究/评论”，向学术搜索标为学术文章；动态、简讯类选“新闻/资讯”。', max_length=10, verbose_name='栏目类型'),
+            field=models.CharField(choices=[('news', '新闻/资讯'), ('research', '研究/评论')], db_default='news', default='news', help_text='研究报告、调研、评论类栏目选“研究/评论”，向学术搜索标为学术文章；动态、简讯类选“新闻/资讯”。', max_length=10, verbose_name='栏目类型'),
         ),
     ]
