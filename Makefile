@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 MUTATION_CHILDREN ?= 2
+AXE := tests/axe/node_modules/axe-core/axe.min.js
 
 # What WeasyPrint needs to typeset Chinese: Pango, HarfBuzz's subsetter (without it CJK
 # font subsetting falls back to a pure-Python path ~25x slower) and the Noto CJK fonts;
@@ -40,8 +41,14 @@ run: setup
 	$(BIN)/python manage.py ensure_admin --url http://$(HOST):$(PORT)/admin/
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-test: setup test-system-packages
+test: setup test-system-packages $(AXE)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# axe-core for tests/test_axe_browser.py, from npm at the version tests/axe/package-lock.json pins;
+# installed again only when the lock file changes.
+$(AXE): tests/axe/package-lock.json
+	npm ci --prefix tests/axe --no-audit --no-fund --loglevel=error
+	touch $@
 
 lint: venv
 	$(BIN)/ruff check bulletin issues articles tests benchmarks

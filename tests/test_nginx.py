@@ -530,7 +530,9 @@ def test_a_page_the_browser_has_is_revalidated_with_its_etag(site):
         other = reader.get(path, **{"Accept-Encoding": "gzip", "If-None-Match": '"not-this-one"'})
 
         assert (again.status, again.body) == (304, b""), path
-        assert again.headers["ETag"] == page.headers["ETag"], path
+        # nginx weakens the ETag of what it compressed (W/"…"); the 304, having no body, keeps Django's.
+        assert page.headers["ETag"].startswith('W/"'), path
+        assert again.headers["ETag"].removeprefix("W/") == page.headers["ETag"].removeprefix("W/"), path
         assert other.status == 200 and gzip.decompress(other.body) == gzip.decompress(page.body), path
 
 
