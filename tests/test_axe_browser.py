@@ -89,12 +89,12 @@ def test_an_invalid_fields_error_is_its_accessible_description(browser, live_ser
     with checked_page(browser, live_server, **DESKTOP) as page:
         page.goto("/accounts/password/reset/")
         page.locator("main form").evaluate("form => form.noValidate = true")
-        field = page.get_by_label("注册时填写的电子邮箱")
+        field = page.get_by_label("电子邮件")
         field.fill("不是邮箱")
         with page.expect_navigation():
             page.locator("main form button").first.click()
 
-        field = page.get_by_label("注册时填写的电子邮箱")
+        field = page.get_by_label("电子邮件")
         expect(field).to_have_attribute("aria-invalid", "true")
         error = page.locator(f"#{field.get_attribute('id')}_error")
         expect(error).to_be_visible()
