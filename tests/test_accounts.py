@@ -55,7 +55,9 @@ def link_in(message, path):
 
 
 def field_errors(response, field):
-    return re.findall(rf'<p class="error" id="id_{field}-error">([^<]*)</p>', response.content.decode())
+    """The error messages shown under `field`, in the element its aria-describedby names."""
+    block = re.search(rf'<div class="error" id="id_{field}_error">(.*?)</div>', response.content.decode())
+    return re.findall(r"<p>([^<]*)</p>", block.group(1)) if block else []
 
 
 def messages_on(response):

@@ -13,6 +13,7 @@ and an access log that records, for each request, whether it went to gunicorn an
 X-Accel-Redirect gunicorn answered with: nginx removes that header before the reader sees it.
 """
 
+import gzip
 import http.client
 import json
 import os
@@ -82,10 +83,18 @@ def prepare_site():
     from django.utils import timezone
     from pypdf import PdfWriter
 
+    from articles.models import Article
     from issues.files import write_atomically
     from issues.models import Issue, IssuePDF
     from issues.subscriptions.tasks import send_publication_notices
-    from tests.factories import image_bytes, make_institution, make_issue, make_subscriber, make_subscription
+    from tests.factories import (
+        image_bytes,
+        make_article,
+        make_institution,
+        make_issue,
+        make_subscriber,
+        make_subscription,
+    )
 
     call_command("migrate", verbosity=0)
     # The project's own static files only: compressing the admin's and the editor's takes a minute.
@@ -108,6 +117,12 @@ def prepare_site():
     record.build_key, record.page_count, record.size_bytes = "a" * 64, 1, len(pdf.getvalue())
     record.built_at = timezone.now()
     record.save()
+    article = make_article(
+        issue=issue,
+        title="跨境电商的县域样本",
+        status=Article.Status.PUBLISHED,
+        body="".join(f"<p>第{number}段：今年春天，调查组走访了三个县的十二个乡镇。</p>" for number in range(40)),
+    )
     subscriber = make_subscriber(email=SUBSCRIBER_EMAIL, password=SUBSCRIBER_PASSWORD)
     make_subscription(subscriber=subscriber)
     make_institution(name="南滨市图书馆", cidrs=(f"{INSTITUTION_ADDRESS}/32",))
@@ -119,6 +134,9 @@ def prepare_site():
                 "cover_url": issue.cover.url,
                 "stylesheet_url": staticfiles_storage.url("css/site.css"),
                 "stylesheet": staticfiles_storage.stored_name("css/site.css"),
+                "script_url": staticfiles_storage.url("reading/share.js"),
+                "icon_url": staticfiles_storage.url("favicon.svg"),
+                "article_url": article.get_absolute_url(),
             }
         )
     )
@@ -473,6 +491,49 @@ def test_static_and_media_files_come_from_nginx(site):
     assert cover.headers["Content-Type"] == "image/png"
     assert cover.body == (site.data / urllib.parse.unquote(site.content["cover_url"]).lstrip("/")).read_bytes()
     assert site.served(site.content["cover_url"])["upstream"] == "-"
+
+
+def test_pages_feeds_and_static_text_go_out_compressed(site):
+    reader = Reader(site, address=HOST)
+    content = site.content
+    paths = {
+        "/": "text/html",
+        content["article_url"]: "text/html",
+        "/feeds/articles/": "application/atom+xml",
+        "/sitemap.xml": "application/xml",
+        content["stylesheet_url"]: "text/css",
+        content["script_url"]: "application/javascript",
+        content["icon_url"]: "image/svg+xml",
+    }
+
+    for path, content_type in paths.items():
+        plain = reader.get(path)
+        compressed = reader.get(path, **{"Accept-Encoding": "gzip"})
+
+        assert (plain.status, compressed.status) == (200, 200), path
+        assert plain.headers["Content-Type"].startswith(content_type), (path, plain.headers["Content-Type"])
+        assert "Content-Encoding" not in plain.headers, path
+        assert compressed.headers["Content-Encoding"] == "gzip", path
+        assert "Accept-Encoding" in compressed.headers["Vary"], path
+        assert gzip.decompress(compressed.body) == plain.body, path
+        assert len(compressed.body) < len(plain.body), (path, len(compressed.body), len(plain.body))
+
+
+def test_a_page_the_browser_has_is_revalidated_with_its_etag(site):
+    reader = Reader(site, address=HOST)
+    for path in ["/", site.content["article_url"], "/feeds/articles/"]:
+        page = reader.get(path, **{"Accept-Encoding": "gzip"})
+        assert page.status == 200 and page.headers["ETag"], path
+        assert page.headers["Cache-Control"] == "no-cache", path
+
+        again = reader.get(path, **{"Accept-Encoding": "gzip", "If-None-Match": page.headers["ETag"]})
+        other = reader.get(path, **{"Accept-Encoding": "gzip", "If-None-Match": '"not-this-one"'})
+
+        assert (again.status, again.body) == (304, b""), path
+        # nginx weakens the ETag of what it compressed (W/"…"); the 304, having no body, keeps Django's.
+        assert page.headers["ETag"].startswith('W/"'), path
+        assert again.headers["ETag"].removeprefix("W/") == page.headers["ETag"].removeprefix("W/"), path
+        assert other.status == 200 and gzip.decompress(other.body) == gzip.decompress(page.body), path
 
 
 def test_an_upload_over_the_limit_stops_at_nginx(site):

@@ -130,7 +130,9 @@ def test_the_signed_in_account_page_is_private_and_the_site_is_not(client):
     response = client.get("/accounts/")
     assert response.status_code == 200 and "李明" in response.content.decode()
     assert "private" in response["Cache-Control"].split(", ")
-    assert "private" not in client.get("/issues/").get("Cache-Control", "")
+    assert "private" in client.get("/issues/")["Cache-Control"].split(", ")  # every page a signed-in reader gets
+    client.logout()
+    assert "private" not in client.get("/issues/")["Cache-Control"]
 
 
 # No inline script or style in the site's templates ---------------------------------------------------

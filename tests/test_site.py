@@ -90,7 +90,10 @@ def test_issue_page_has_contents_by_section_with_pages_and_the_masthead(client):
     html = page(client, issue.get_absolute_url())
     assert "<h1>" in html and html.count("<h1") == 1
     assert html.index("特别报道") < html.index("第1篇") < html.index("第3篇")
-    assert re.search(r'第 4 页">4</span>', html)
+    assert (
+        '<span class="page"><span class="visually-hidden">第 </span>4<span class="visually-hidden"> 页</span></span>'
+        in html
+    )
     assert "主编" in html and "林知远" in html
     data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', html).group(1))
     assert data["@type"] == "PublicationIssue" and data["issueNumber"] == "1"

@@ -153,18 +153,19 @@ def test_issue_page_shows_the_issue_line_contents_with_pages_and_masthead(page):
     expect(page.locator("time")).to_have_text("2024年1月31日")
     contents = page.get_by_role("region", name="目录")
     assert contents.locator(".toc-section").all_inner_texts() == ["特别报道", "数据观察"]
+    # The page number shows as a figure; "第 … 页" around it is for screen readers (visually hidden).
     entries = [
         (
             entry.locator("> a").inner_text(),
-            entry.locator(".page").inner_text(),
-            entry.locator(".page").get_attribute("aria-label"),
+            entry.locator(".page").text_content(),
+            entry.locator(".page .visually-hidden").count(),
         )
         for entry in contents.locator(".toc li").all()
     ]
     assert entries == [
-        ("跨境电商的县域样本", "3", "第 3 页"),
-        ("乡村振兴调查", "9", "第 9 页"),
-        ("各地区跨境贸易数据", "13", "第 13 页"),
+        ("跨境电商的县域样本", "第 3 页", 2),
+        ("乡村振兴调查", "第 9 页", 2),
+        ("各地区跨境贸易数据", "第 13 页", 2),
     ]
     expect(contents.locator(".toc li").first).to_contain_text("——来自三个县的调查")
     expect(contents.locator(".toc li").first).to_contain_text("文 / 王毅　李娜")

@@ -45,7 +45,7 @@ def test_an_author_submits_a_manuscript_and_gets_a_receipt(browser, live_server,
         page.get_by_label("稿件（Word .docx）").set_input_files(str(manuscript(tmp_path / "调研.docx")))
         page.get_by_label("我确认稿件为本人原创").check()
         page.get_by_role("button", name="提交稿件").click()
-        expect(page.locator("#id_email-error")).to_contain_text("Email")
+        expect(page.locator("#id_email_error")).to_contain_text("Email")
         assert not Submission.objects.exists()
 
         page.get_by_label("电子邮箱").fill("zhou@example.cn")

@@ -154,7 +154,7 @@ def test_files_that_are_not_docx_are_refused_with_nothing_stored(client, setting
     response = post(client, manuscript=upload)
     assert response.status_code == 200
     html = response.content.decode()
-    errors = re.findall(r'<p class="error" id="id_manuscript-error">(.*?)</p>', html)
+    errors = re.findall(r'<div class="error" id="id_manuscript_error"><p>(.*?)</p>', html)
     assert errors and message in errors[0], errors
     assert not Submission.objects.exists() and not Manuscript.objects.exists()
     assert stored_files(settings.PROTECTED_ROOT) == [] and mail.outbox == []
@@ -192,7 +192,7 @@ def with_picture(*, replace_picture=None, linked=False):
 )
 def test_manuscripts_whose_pictures_would_fail_acceptance_are_refused_at_upload(client, settings, data, message):
     response = post(client, manuscript=SimpleUploadedFile("稿件.docx", data))
-    errors = re.findall(r'<p class="error" id="id_manuscript-error">(.*?)</p>', response.content.decode())
+    errors = re.findall(r'<div class="error" id="id_manuscript_error"><p>(.*?)</p>', response.content.decode())
     assert errors and message in errors[0], errors
     assert not Submission.objects.exists() and stored_files(settings.PROTECTED_ROOT) == []
 
@@ -241,7 +241,7 @@ def test_wrong_fields_get_a_message_next_to_them_and_nothing_is_stored(client, f
         data.pop(field)
     response = client.post(reverse("submissions:submit"), data)
     html = response.content.decode()
-    assert re.search(rf'id="id_{field}-error">[^<]*{message}', html), html[html.find("error") - 200 :][:800]
+    assert re.search(rf'id="id_{field}_error"><p>[^<]*{message}', html), html[html.find("error") - 200 :][:800]
     assert not Submission.objects.exists()
 
 

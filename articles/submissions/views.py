@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
@@ -112,11 +114,18 @@ def expert_review(request, token):
 
 
 def _manuscript_html(manuscript) -> str:
-    """The manuscript as converted for acceptance, without its images, through the one HTML allowlist."""
+    """The manuscript as converted for acceptance, without its images, through the one HTML allowlist.
+
+    Its headings move two levels down (Word's “Heading 1” becomes an h3): the page has its own h1, and
+    the manuscript sits under the page's h2.
+    """
     if manuscript is None:
         return ""
     try:
         body, _images = word.docx_html(manuscript.file.read(), image_folder=None)
     except (word.WordError, OSError):  # a file checked by older rules, or gone: its stored plain text
         return sanitize_html("".join(f"<p>{escape(line)}</p>" for line in manuscript.text.splitlines() if line))
-    return sanitize_html(body)
+    return _HEADING.sub(lambda tag: f"<{tag[1]}h{min(int(tag[2]) + 2, 6)}", sanitize_html(body))
+
+
+_HEADING = re.compile(r"<(/?)h([1-6])\b")
