@@ -308,6 +308,7 @@ EXCLUDED = {
     "articles/<int:pk>/<str:slug>/pdf/": "the article's PDF (or a redirect to sign in)",
     "issues/<int:year>/<int:number>/epub/": "the issue's EPUB (epubcheck validates it in test_epub.py)",
     "articles/<int:pk>/<str:slug>/qr.png": "a PNG image",
+    "reads/articles/<int:pk>/": "the page-view beacon: a POST answered 204 with no body (test_readership.py)",
     "articles/<int:pk>/": "a short link: a redirect to the article's address",
     "submit/status/<str:token>/withdraw/": "POST only, redirects to the status page",
     "feeds/issues/": "an Atom feed",
