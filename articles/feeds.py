@@ -1,28 +1,26 @@
-from django.contrib.syndication.views import Feed
-from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext_lazy as _
 
+from articles.metadata import article_authors
 from articles.models import Article
-from issues.models import Periodical
+from issues.feeds import PeriodicalFeed, issue_datetime
 
 FEED_LENGTH = 50
 
 
-class ArticleFeed(Feed):
-    """Atom: the articles of the latest published issues."""
+class ArticleFeed(PeriodicalFeed):
+    """Atom: the articles of the latest published issues, each with its authors (contributors or byline)."""
 
-    feed_type = Atom1Feed
     link = "/"
 
-    def title(self):
-        return _("%(name)s：文章") % {"name": Periodical.load().name}
+    def title(self, periodical):
+        return _("%(name)s：文章") % {"name": periodical.name}
 
     def items(self):
         return (
             Article.objects.published()
             .select_related("issue", "section__parent")
             .with_authors()
-            .order_by("-issue__published_at", "position", "pk")[:FEED_LENGTH]
+            .order_by("-issue__publication_date", "-issue__published_at", "position", "pk")[:FEED_LENGTH]
         )
 
     def item_title(self, article):
@@ -31,14 +29,15 @@ class ArticleFeed(Feed):
     def item_description(self, article):
         return article.description
 
-    def item_author_name(self, article):
-        return article.printed_byline.removeprefix("文 / ") or None
+    def item_extra_kwargs(self, article):
+        authors = article_authors(article)
+        return {"authors": [(author.name, author.get_absolute_url()) for author in authors]}
 
     def item_pubdate(self, article):
-        return article.issue.published_at
+        return issue_datetime(article.issue)
 
     def item_updateddate(self, article):
-        return article.updated_at
+        return issue_datetime(article.issue)
 
     def item_categories(self, article):
         return [article.section.full_name]

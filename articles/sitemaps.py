@@ -1,7 +1,7 @@
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, Max, OuterRef, Q
 
-from articles.models import Article, Authorship, Contributor
+from articles.models import Article, Contributor
 from issues.models import Section
 
 
@@ -16,11 +16,32 @@ class ArticleSitemap(Sitemap):
 
 
 class ContributorSitemap(Sitemap):
+    """Contributors with a published article, last modified when the latest of those was."""
+
     def items(self):
-        published = Authorship.objects.filter(contributor=OuterRef("pk"), article__in=Article.objects.published())
-        return Contributor.objects.filter(Exists(published)).order_by("pk")
+        published = Article.objects.published().filter(authorships__contributor=OuterRef("pk"))
+        return (
+            Contributor.objects.filter(Exists(published))
+            .annotate(
+                last_article=Max(
+                    "authorships__article__updated_at", filter=Q(authorships__article__in=Article.objects.published())
+                )
+            )
+            .order_by("pk")
+        )
+
+    def lastmod(self, contributor):
+        return contributor.last_article
 
 
 class SectionSitemap(Sitemap):
+    """Every section with published articles, its own or its sub-sections' (a parent's page lists both)."""
+
     def items(self):
-        return Section.objects.filter(Exists(Article.objects.published().filter(section=OuterRef("pk"))))
+        published = Article.objects.published()
+        in_section = published.filter(Q(section=OuterRef("pk")) | Q(section__parent=OuterRef("pk")))
+        last = in_section.order_by("-updated_at").values("updated_at")[:1]
+        return Section.objects.filter(Exists(in_section)).annotate(last_article=last)
+
+    def lastmod(self, section):
+        return section.last_article
