@@ -7,6 +7,7 @@ public page that nobody added to the list fails here by name.
 """
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -89,3 +90,20 @@ def test_the_nu_html_checker_finds_no_error_or_warning_on_any_public_page(render
             f"{name}, line {line}: {message.get('subType', message['type'])}: {message['message']}\n    {source}"
         )
     assert not problems, f"{len(problems)} messages of the Nu HTML Checker:\n" + "\n".join(problems)
+
+
+def test_every_public_page_names_its_canonical_address_and_share_card(rendered):
+    pages, _wrong, _folder = rendered
+    missing = []
+    for name, _route, html in pages.values():
+        if name == "not found":  # a 404 has no address of its own to give search engines
+            continue
+        for pattern in (
+            r'<link rel="canonical" href="https?://[^"]+"',
+            r'<meta property="og:title" content="[^"]+"',
+            r'<meta property="og:url" content="https?://[^"]+"',
+            r'<meta property="og:image" content="https?://[^"]+"',
+        ):
+            if not re.search(pattern, html):
+                missing.append(f"{name}: {pattern}")
+    assert not missing, "\n".join(missing)
