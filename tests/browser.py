@@ -54,7 +54,9 @@ def checked_page(browser, live_server, *, refusals=(), **context_options):
             problems.append(f"HTTP {response.status}: {response.url}")
 
     def on_failed_request(request):
-        if "/static/" in request.url:
+        # ERR_ABORTED is the tab leaving the page before a file arrived, not a broken file (a missing
+        # one is a 404, which on_response reports).
+        if "/static/" in request.url and request.failure != "net::ERR_ABORTED":
             problems.append(f"failed: {request.url} ({request.failure})")
 
     page.on("console", on_console)
