@@ -427,6 +427,20 @@ ERROR_CASES = {
         {"issue.toml": manifest(articles=[{**VALID_ARTICLE, "section": "a/b/c"}]), "articles/01.md": "正文"},
         r"issue\.toml：articles\[1\]\.section：应为“栏目”或“栏目/子栏目”。",
     ),
+    "unknown section kind": (
+        {
+            "issue.toml": manifest(articles=[VALID_ARTICLE], sections=[{"name": "业界交流", "kind": "academic"}]),
+            "articles/01.md": "正文",
+        },
+        r"issue\.toml：sections\[1\]\.kind：应为以下之一：news、research。",
+    ),
+    "kind of a section no article is in": (
+        {
+            "issue.toml": manifest(articles=[VALID_ARTICLE], sections=[{"name": "特别报道", "kind": "research"}]),
+            "articles/01.md": "正文",
+        },
+        r"issue\.toml：sections\[1\]\.name：没有文章属于栏目“特别报道”。",
+    ),
     "missing body file": (
         {"issue.toml": manifest(articles=[VALID_ARTICLE])},
         r"articles/01\.md：articles\[1\]\.body：文件不存在。",
@@ -748,6 +762,45 @@ def test_demo_round_trips_byte_for_byte_as_zip_files(tmp_path):
 
     assert (tmp_path / "first.zip").read_bytes() == (tmp_path / "second.zip").read_bytes()
     assert bundle_contents(tmp_path / "first.zip") == bundle_contents(tmp_path / "folder")
+
+
+def test_sections_get_the_kinds_the_bundle_lists_and_sub_sections_their_parents(tmp_path):
+    existing = make_section(name="业界交流")  # news, as every section starts
+    articles = [
+        {**VALID_ARTICLE, "section": "业界交流"},
+        {**VALID_ARTICLE, "section": "数据观察/区域数据"},
+        {**VALID_ARTICLE, "section": "数据观察/简讯"},
+        {**VALID_ARTICLE, "section": "行业动态"},
+    ]
+    sections = [
+        {"name": "业界交流", "kind": "research"},
+        {"name": "数据观察", "kind": "research"},
+        {"name": "数据观察/简讯", "kind": "news"},
+    ]
+    bundle = write_bundle(
+        root=tmp_path / "in",
+        files={"issue.toml": manifest(articles=articles, sections=sections), "articles/01.md": "正文"},
+    )
+    import_issue(bundle)
+
+    kinds = {section.path: section.kind for section in Section.objects.all()}
+    assert kinds == {
+        "业界交流": "research", "数据观察": "research", "数据观察/区域数据": "research", "数据观察/简讯": "news",
+        "行业动态": "news",
+    }  # fmt: skip
+    assert Section.objects.get(pk=existing.pk).kind == "research"
+    # Export lists what an import would not derive, so the bundle says what the site says.
+    export_issue(2017, 3, tmp_path / "out")
+    exported = tomllib.loads((tmp_path / "out" / "issue.toml").read_text())
+    assert exported["sections"] == sections
+
+
+def test_the_demo_marks_its_reports_and_surveys_as_research():
+    issue = load_demo()
+    kinds = {article.title: article.section.kind for article in issue.articles.select_related("section")}
+    assert kinds["南滨市跨境电子商务发展报告（2016）"] == "research"
+    assert kinds["县域O2O的“最后一公里”"] == "research"
+    assert {kind for title, kind in kinds.items() if "卷首" in title or title.startswith("从")} == {"news"}
 
 
 def test_export_writes_html_bodies_and_relative_images(tmp_path):

@@ -20,7 +20,7 @@ from issues.bundles import pdf
 from issues.bundles.bodies import media_name
 from issues.bundles.errors import BundleError
 from issues.bundles.importer import PERIODICAL, PERIODICAL_FIELDS, ArticleEntry, PrintedPDF, bodies_from_pdf
-from issues.models import Issue, Periodical
+from issues.models import Issue, Periodical, Section
 
 ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)  # fixed, so the same issue always zips to the same bytes
 
@@ -94,10 +94,27 @@ def bundle_files(issue: Issue) -> dict[str, bytes]:
         entries.append(entry)
     if entries:
         manifest["articles"] = entries
+    sections = [  # the kinds an import would not give a new section by itself (its parent's, or news)
+        {"name": path, "kind": section.kind}
+        for path, section in _sections_of(articles).items()
+        if section.kind != (section.parent.kind if section.parent else Section.Kind.NEWS)
+    ]
+    if sections:
+        manifest["sections"] = sections
     files["issue.toml"] = tomli_w.dumps(manifest).encode()
     if periodical := periodical_manifest():
         files[PERIODICAL] = tomli_w.dumps(periodical, multiline_strings=True).encode()
     return files
+
+
+def _sections_of(articles) -> dict[str, Section]:
+    """The sections and parent sections the articles are in, by path, in order of first appearance."""
+    found = {}
+    for article in articles:
+        if article.section.parent:
+            found.setdefault(article.section.parent.path, article.section.parent)
+        found.setdefault(article.section.path, article.section)
+    return found
 
 
 def periodical_manifest() -> dict | None:

@@ -134,6 +134,7 @@ class ParsedBundle:
     articles: list[ArticleEntry]
     images: ImageStore
     cover: tuple[str, bytes] | None
+    section_kinds: dict[tuple[str, ...], str] = field(default_factory=dict)  # [[sections]]: path → Section.Kind
     periodical: PeriodicalEntry | None = None
     pdf: PrintedPDF | None = None
     warnings: list[str] = field(default_factory=list)
@@ -275,6 +276,7 @@ def read_bundle(files: BundleFiles) -> ParsedBundle:
             "pdf",
             "first_page_offset",
             "articles",
+            "sections",
         },
     )
     year = top.get_int("year", minimum=1900, maximum=2200, required=True)
@@ -317,6 +319,7 @@ def read_bundle(files: BundleFiles) -> ParsedBundle:
             except BundleError as error:
                 raise error.at(path=MANIFEST, field=f"articles[{index}].body")
         bundle.articles.append(entry)
+    bundle.section_kinds = _read_section_kinds(top.get("sections", list, default=[]), bundle.articles)
     if bundle.pdf:
         bundle.warnings = bodies_from_pdf(bundle.pdf, bundle.articles)
     return bundle
@@ -466,13 +469,38 @@ def _check_model(instance, table: _Table, *, exclude=()):
         raise table.error(name, " ".join(messages))
 
 
-def _read_article(table: _Table, *, index: int, pdf: PrintedPDF | None) -> ArticleEntry:
-    section = table.get("section", str, required=True)
-    parts = tuple(part.strip() for part in section.split("/"))
+def _section_path(table: _Table, key: str = "section") -> tuple[str, ...]:
+    parts = tuple(part.strip() for part in table.get(key, str, required=True).split("/"))
     if len(parts) > 2 or not all(parts):
-        raise table.error("section", _("应为“栏目”或“栏目/子栏目”。"))
+        raise table.error(key, _("应为“栏目”或“栏目/子栏目”。"))
     if any(len(part) > _max_length(Section, "name") for part in parts):
-        raise table.error("section", _("栏目名称过长。"))
+        raise table.error(key, _("栏目名称过长。"))
+    return parts
+
+
+def _read_section_kinds(tables, entries: list[ArticleEntry]) -> dict[tuple[str, ...], str]:
+    """[[sections]] name = "特别报道", kind = "research": the kinds of sections the articles use."""
+    used = {entry.section[:depth] for entry in entries for depth in range(1, len(entry.section) + 1)}
+    kinds = {}
+    choices = [choice for choice, _label in Section.Kind.choices]
+    for index, data in enumerate(tables, start=1):
+        if not isinstance(data, dict):
+            raise BundleError(_("每个栏目应为一个 [[sections]] 表。"), path=MANIFEST, field=f"sections[{index}]")
+        table = _Table(data, f"sections[{index}].", {"name", "kind"})
+        path = _section_path(table, "name")
+        if path not in used:
+            raise table.error("name", _("没有文章属于栏目“%(name)s”。") % {"name": "/".join(path)})
+        if path in kinds:
+            raise table.error("name", _("栏目“%(name)s”重复列出。") % {"name": "/".join(path)})
+        kind = table.get("kind", str, required=True)
+        if kind not in choices:
+            raise table.error("kind", _("应为以下之一：%(choices)s。") % {"choices": "、".join(choices)})
+        kinds[path] = kind
+    return kinds
+
+
+def _read_article(table: _Table, *, index: int, pdf: PrintedPDF | None) -> ArticleEntry:
+    parts = _section_path(table)
     authors = table.get("authors", list, default=[])
     if not all(isinstance(name, str) and name.strip() for name in authors):
         raise table.error("authors", _('应为作者姓名的数组，如 ["王毅"]。'))
@@ -557,7 +585,7 @@ def write_bundle(
             written.append((default_storage, issue.cover_thumbnail.name))
         for name, _width, _height in issue.cover_variants.get("candidates", [])[:-1]:  # the copies, not the cover
             written.append((default_storage, name))
-        _create_articles(issue, bundle.articles)
+        _create_articles(issue, bundle.articles, bundle.section_kinds)
         if bundle.pdf:  # before publishing: the PDFs it queues are not typeset for an imported one
             _write_printed_pdf(issue, bundle.pdf, written)
         if publish:
@@ -662,8 +690,8 @@ def _files_of(issue) -> list[str]:
     return names + [variant for name in names for variant in variant_names(name)]
 
 
-def _create_articles(issue, entries):
-    sections = _sections(entries)
+def _create_articles(issue, entries, section_kinds):
+    sections = _sections(entries, section_kinds)
     contributors = _contributors(entries)
     for position, entry in enumerate(entries, start=1):
         article = Article(
@@ -688,25 +716,33 @@ def _create_articles(issue, entries):
         article_mark_ready(article=article, comment=_("导入时定稿"))
 
 
-def _sections(entries) -> dict[tuple[str, ...], Section]:
-    """The sections the entries name, created in order of first appearance when missing."""
+def _sections(entries, kinds) -> dict[tuple[str, ...], Section]:
+    """The sections the entries name, created in order of first appearance when missing.
+
+    A section listed in [[sections]] gets that kind; a new one not listed, its parent's (or news).
+    """
     found = {}
     for entry in entries:
         parent = None
         for depth in range(1, len(entry.section) + 1):
             path = entry.section[:depth]
             if path not in found:
-                found[path] = Section.objects.filter(parent=parent, name=path[-1]).first() or _new_section(
-                    path[-1], parent
-                )
+                kind = kinds.get(path) or (parent.kind if parent else Section.Kind.NEWS)
+                section = Section.objects.filter(parent=parent, name=path[-1]).first()
+                if section is None:
+                    section = _new_section(path[-1], parent, kind)
+                elif path in kinds and section.kind != kind:
+                    section.kind = kind
+                    section.save(update_fields=["kind"])
+                found[path] = section
             parent = found[path]
     return found
 
 
-def _new_section(name, parent):
+def _new_section(name, parent, kind):
     siblings = Section.objects.filter(parent=parent)
     last = siblings.aggregate(last=Max("position"))["last"]
-    return Section.objects.create(name=name, parent=parent, position=(last or 0) + 1)
+    return Section.objects.create(name=name, parent=parent, position=(last or 0) + 1, kind=kind)
 
 
 def _contributors(entries) -> dict[str, Contributor]:
