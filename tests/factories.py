@@ -18,8 +18,8 @@ from issues.proofs.models import ProofRound
 from issues.subscriptions.models import Institution, IPRange, Subscriber, Subscription
 
 
-def make_section(*, name="特别报道", parent=None, position=0):
-    return Section.objects.get_or_create(name=name, parent=parent, defaults={"position": position})[0]
+def make_section(*, name="特别报道", parent=None, position=0, kind=Section.Kind.NEWS):
+    return Section.objects.get_or_create(name=name, parent=parent, defaults={"position": position, "kind": kind})[0]
 
 
 def make_issue(*, year=2017, number=1, total_number=None, status=Issue.Status.DRAFT, masthead=(), **fields):
