@@ -276,7 +276,9 @@ class Article(models.Model):
         if kwargs.get("update_fields") is None or {"title", "subtitle", "byline", "summary", "body"} & set(
             kwargs["update_fields"]
         ):
-            SearchText.objects.update_or_create(article=self, defaults={"text": self.searchable_text()})
+            SearchText.objects.update_or_create(
+                article=self, defaults={"text": self.searchable_text(), "title": self.searchable_title()}
+            )
 
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"pk": self.pk, "slug": self.slug or "-"})
@@ -344,6 +346,10 @@ class Article(models.Model):
         """Everything the search box looks through, as the index reads it; authors are matched by name."""
         parts = (self.title, self.subtitle, self.byline, self.summary, self.plain_text)
         return search_form("\n".join(part for part in parts if part))
+
+    def searchable_title(self):
+        """The title and subtitle as the title index reads them: what related articles are matched on."""
+        return search_form(f"{self.title} {self.subtitle}")
 
     def pdf_open_to_everyone(self, periodical) -> bool:
         """Whether anyone, a crawler too, may download this article's PDF: the periodical opens article
@@ -492,6 +498,9 @@ class SearchText(models.Model):
 
     article = models.OneToOneField(Article, on_delete=models.CASCADE, primary_key=True, related_name="search_text")
     text = models.TextField()
+    # Indexed on its own (articles_titleindex / title_vector): related articles share title words, and
+    # matching them in short titles stays cheap where the whole text would match nearly every article.
+    title = models.TextField(blank=True, db_default="", default="")
 
     class Meta:
         verbose_name = _("检索文本")

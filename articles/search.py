@@ -36,14 +36,26 @@ def articles_matching(word: str):
     return RawSQL("SELECT rowid FROM articles_searchindex WHERE articles_searchindex MATCH %s", [phrase])
 
 
+def run_per_vendor(statements_by_vendor):
+    """A migration function running the SQL statements given for the database's vendor (none for others)."""
+
+    def run(apps, schema_editor):
+        for statement in statements_by_vendor.get(schema_editor.connection.vendor, []):
+            schema_editor.execute(statement)
+
+    return run
+
+
 # Related articles ------------------------------------------------------------------------------
 #
 # What an article is about is said best by its title. Its key terms are the two-character
 # sequences of each run of Chinese characters in the title and subtitle ("跨境电商" → 跨境, 境电,
 # 电商: most two-character words are among them) and its Latin words ("B2B"). Another article
-# shares a term when the index finds it as a phrase; articles are scored by the index's own
-# ranking over all the shared terms — BM25 in FTS5 (rare terms weigh more), ts_rank on
-# PostgreSQL (how often they occur) —, so the article sharing more, rarer words comes first.
+# shares a term when the title index (titles and subtitles only) finds it as a phrase: in whole
+# texts common pairs such as 发展 occur in nearly every article, which makes ranking them all slow
+# and says little. Articles are scored by the index's own ranking over all the shared terms —
+# BM25 in FTS5 (rare terms weigh more), ts_rank on PostgreSQL (how often they occur) —, so the
+# article sharing more, rarer words comes first.
 
 _IDEOGRAPH_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+")
 _LATIN_WORD = re.compile(r"[a-z0-9]*[a-z][a-z0-9]*")
@@ -69,16 +81,16 @@ def articles_sharing(terms, candidates, *, limit: int) -> list[int]:
     if connection.vendor == "postgresql":
         query = " | ".join("(" + " <-> ".join(f"'{token}'" for token in term) + ")" for term in terms)
         sql = (
-            "SELECT article_id FROM articles_searchtext WHERE search_vector @@ to_tsquery('simple', %s) "
+            "SELECT article_id FROM articles_searchtext WHERE title_vector @@ to_tsquery('simple', %s) "
             f"AND article_id IN ({subquery}) "
-            "ORDER BY ts_rank(search_vector, to_tsquery('simple', %s)) DESC, article_id DESC LIMIT %s"
+            "ORDER BY ts_rank(title_vector, to_tsquery('simple', %s)) DESC, article_id DESC LIMIT %s"
         )
         arguments = [query, *params, query, limit]
     else:
         query = " OR ".join('"' + " ".join(term) + '"' for term in terms)
         sql = (
-            "SELECT rowid FROM articles_searchindex WHERE articles_searchindex MATCH %s "
-            f"AND rowid IN ({subquery}) ORDER BY bm25(articles_searchindex), rowid DESC LIMIT %s"
+            "SELECT rowid FROM articles_titleindex WHERE articles_titleindex MATCH %s "
+            f"AND rowid IN ({subquery}) ORDER BY bm25(articles_titleindex), rowid DESC LIMIT %s"
         )
         arguments = [query, *params, limit]
     with connection.cursor() as cursor:

@@ -1,8 +1,11 @@
 """Playwright driving Debian's Chromium for the browser tests (browser downloads are blocked here)."""
 
+import threading
+import time
 from contextlib import contextmanager
 
 import pytest
+from django.core.signals import request_finished, request_started
 from playwright.sync_api import expect, sync_playwright
 
 from issues.models import Periodical
@@ -30,6 +33,44 @@ def browser():
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             yield browser
             browser.close()
+
+
+class _RequestsInFlight:
+    """The requests the live server is answering right now.
+
+    With in-memory SQLite the live server's threads share the test's database connection, so a
+    request still being answered when a tab closes (the page after a save, a late script) runs its
+    queries into the flush that ends a transactional test, which then fails or leaves rows behind
+    for the next test. Closing a tab does not wait for the server; this count lets the test do so.
+    """
+
+    def __init__(self):
+        self.threads = set()  # the live server answers each request in a thread of its own
+        request_started.connect(self.started, dispatch_uid="tests.browser.started")
+        request_finished.connect(self.finished, dispatch_uid="tests.browser.finished")
+
+    def started(self, **kwargs):
+        if threading.current_thread() is not threading.main_thread():  # not the test client's
+            self.threads.add(threading.get_ident())
+
+    def finished(self, **kwargs):
+        self.threads.discard(threading.get_ident())
+
+    def wait_until_quiet(self, *, timeout=10.0, quiet=0.05):
+        """Return once no request has been in flight for `quiet` seconds (or after `timeout`)."""
+        deadline = time.monotonic() + timeout
+        quiet_since = None
+        while time.monotonic() < deadline:
+            if self.threads:
+                quiet_since = None
+            elif quiet_since is None:
+                quiet_since = time.monotonic()
+            elif time.monotonic() - quiet_since >= quiet:
+                return
+            time.sleep(0.01)
+
+
+requests_in_flight = _RequestsInFlight()
 
 
 @contextmanager
@@ -65,6 +106,7 @@ def checked_page(browser, live_server, *, refusals=(), **context_options):
     page.on("requestfailed", on_failed_request)
     yield page
     context.close()
+    requests_in_flight.wait_until_quiet()
     if problems:
         pytest.fail("The browser reported errors:\n" + "\n".join(problems))
 

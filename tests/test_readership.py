@@ -3,11 +3,14 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from articles.models import Article, ArticleReads, ArticleView
 from articles.readership import article_view_record, most_read, reader_hashes
-from issues.models import ContentVersion, Issue, Periodical
+from articles.search import articles_matching
+from issues.models import ContentVersion, Issue, Periodical, Section
 from tests.factories import make_article, make_issue, make_section
 
 pytestmark = pytest.mark.django_db
@@ -263,6 +266,45 @@ def test_without_shared_words_the_latest_of_the_section_are_related():
     newer_issue = make_issue(year=2018, number=1, status=Issue.Status.PUBLISHED)
     newer = published_article(title="戊己", section=section, issue=newer_issue)
     assert [other.pk for other in Article.objects.published().related_to(article)] == [newer.pk, older.pk]
+
+
+def test_related_articles_share_words_of_their_titles_not_of_their_bodies():
+    section = make_section(name="行业动态")
+    article = published_article(title="冷链物流观察", section=section)
+    in_title = published_article(title="县域冷链建设", section=section, issue=article.issue, position=1)
+    in_body = published_article(title="人才培养", section=section, issue=article.issue, position=2)
+    Article.objects.filter(pk=in_body.pk).update(body="<p>冷链物流观察：本文谈的正是冷链。</p>")
+    in_body.refresh_from_db()
+    in_body.save()  # its body, in the full-text index, now holds the whole title
+
+    related = Article.objects.published().related_to(article, limit=1)
+
+    assert [other.pk for other in related] == [in_title.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_title_index_comes_with_titles_of_existing_articles_and_keeps_the_full_text_index():
+    """The migration adding titles to the search text fills them and leaves the full-text index in step."""
+    executor = MigrationExecutor(connection)
+    before = [("articles", "0010_article_views_and_daily_reads")]
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    section = old.get_model("issues", "Section").objects.create(name="行业动态", slug="news")
+    existing = old.get_model("articles", "Article").objects.create(
+        section=section, title="冷链物流观察", subtitle="来自县域", slug="cold"
+    )
+    old.get_model("articles", "SearchText").objects.create(article=existing, text="冷 链 物 流 观 察")
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    assert Article.objects.get(pk=existing.pk).search_text.title == "冷 链 物 流 观 察 来 自 县 域"
+    later = make_article(section=Section.objects.get(pk=section.pk), title="县域冷链建设")
+    assert set(Article.objects.filter(pk__in=articles_matching("冷链")).values_list("pk", flat=True)) == {
+        existing.pk,
+        later.pk,
+    }
+    assert [other.pk for other in Article.objects.related_to(later)] == [existing.pk]
 
 
 def test_editors_see_the_read_counts_in_the_article_list(staff_client):

@@ -1,7 +1,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-from articles.search import search_form
+from articles.search import run_per_vendor, search_form
 
 SQLITE_INDEX = [
     # An FTS5 index over articles_searchtext (external content), kept in step by triggers.
@@ -41,14 +41,6 @@ def fill_search_text(apps, schema_editor):
         SearchText.objects.create(article_id=article.pk, text=search_form("\n".join(part for part in parts if part)))
 
 
-def _run(statements_by_vendor):
-    def run(apps, schema_editor):
-        for statement in statements_by_vendor.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(statement)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("articles", "0002_article_plain_text"),
@@ -72,8 +64,8 @@ class Migration(migrations.Migration):
             ],
         ),
         migrations.RunPython(
-            _run({"sqlite": SQLITE_INDEX, "postgresql": POSTGRESQL_INDEX}),
-            _run({"sqlite": SQLITE_DROP, "postgresql": POSTGRESQL_DROP}),
+            run_per_vendor({"sqlite": SQLITE_INDEX, "postgresql": POSTGRESQL_INDEX}),
+            run_per_vendor({"sqlite": SQLITE_DROP, "postgresql": POSTGRESQL_DROP}),
         ),
         migrations.RunPython(fill_search_text, migrations.RunPython.noop),
     ]
