@@ -5,6 +5,7 @@ import io
 
 import docx
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.utils import timezone
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -13,7 +14,7 @@ from PIL import Image
 from articles.models import Article, Authorship, Contributor
 from articles.submissions.models import Submission
 from issues.circulation.models import Recipient
-from issues.models import Issue, MastheadLine, Section
+from issues.models import Issue, MastheadLine, Periodical, Section
 from issues.proofs.models import ProofRound
 from issues.subscriptions.models import Institution, IPRange, Subscriber, Subscription
 
@@ -66,6 +67,25 @@ def image_bytes(*, format="PNG", size=(60, 40), color=(20, 90, 130)):
     out = io.BytesIO()
     Image.new("RGB", size, color).save(out, format=format)
     return out.getvalue()
+
+
+def make_reading_issues(*, masthead=(("主编", "王毅"), ("责任编辑", "李娜")), **periodical_fields):
+    """The periodical 乡村观察 with two published issues with covers, 2024年第2期 (春耕) and 第3期 (县域经济).
+
+    Returns (earlier, latest); `periodical_fields` go on the periodical, `masthead` on the latest issue.
+    """
+    periodical = Periodical.load()
+    fields = {"name": "乡村观察", "slogan": "记录田野里的中国", "contact_email": "editor@example.org"}
+    for name, value in (fields | periodical_fields).items():
+        setattr(periodical, name, value)
+    periodical.save()
+    earlier = make_issue(year=2024, number=2, total_number=57, status=Issue.Status.PUBLISHED, title="春耕")
+    earlier.cover.save("earlier.png", ContentFile(image_bytes(size=(300, 420), color=(160, 60, 40))))
+    latest = make_issue(
+        year=2024, number=3, total_number=58, status=Issue.Status.PUBLISHED, title="县域经济", masthead=masthead
+    )
+    latest.cover.save("latest.png", ContentFile(image_bytes(size=(300, 420))))
+    return earlier, latest
 
 
 def make_subscriber(

@@ -32,17 +32,18 @@ from articles.submissions.models import Submission
 from articles.submissions.reviews import expert_invite
 from articles.submissions.services import submission_create, submission_transition
 from articles.word import check_docx
-from issues.models import Issue, Periodical
+from issues.models import Issue
 from issues.subscriptions.services import unsubscribe_token
 from tests.factories import (
     image_bytes,
     make_article,
     make_contributor,
-    make_issue,
+    make_reading_issues,
     make_section,
     make_subscriber,
     make_subscription,
 )
+from tests.test_submissions import submission_data
 
 BRIEFS = 22  # more than a page of search results and of the sub-section (PAGE_SIZE is 20)
 
@@ -75,22 +76,7 @@ def _manuscript() -> bytes:
 
 def public_site() -> PublicSite:
     """A published issue with every kind of page a reader meets, a subscriber, a submission under review."""
-    periodical = Periodical.load()
-    periodical.name = "乡村观察"
-    periodical.slogan = "记录田野里的中国"
-    periodical.contact_email = "editor@example.org"
-    periodical.save()
-    earlier = make_issue(year=2024, number=2, total_number=57, status=Issue.Status.PUBLISHED, title="春耕")
-    earlier.cover.save("earlier.png", ContentFile(image_bytes(size=(300, 420), color=(160, 60, 40))))
-    issue = make_issue(
-        year=2024,
-        number=3,
-        total_number=58,
-        status=Issue.Status.PUBLISHED,
-        title="县域经济",
-        masthead=[("主编", "王毅"), ("责任编辑", "李娜")],
-    )
-    issue.cover.save("latest.png", ContentFile(image_bytes(size=(300, 420))))
+    _, issue = make_reading_issues()
 
     report = make_section(name="特别报道", position=1)
     news = make_section(name="行业动态", position=2)
@@ -153,14 +139,9 @@ def public_site() -> PublicSite:
     manuscript = _manuscript()
     submission = submission_create(
         fields={
-            "title": "县域电商调研",
-            "author_name": "周雅琴",
-            "affiliation": "南滨市电子商务服务中心",
-            "postal_address": "南滨市滨江区长堤路188号",
-            "phone": "0123-68881026",
-            "email": "zhou@example.cn",
-            "co_authors": "",
-            "abstract": "三个镇的调研。",
+            name: value
+            for name, value in submission_data(co_authors="").items()
+            if name not in ("consent", "manuscript")
         },
         file_name="调研报告.docx",
         data=manuscript,

@@ -13,9 +13,15 @@ from django.core.files.storage import default_storage
 from playwright.sync_api import expect
 
 from articles.models import Article
-from issues.models import Issue, Periodical
 from tests.browser import DESKTOP, PHONE, check_focus_outline, check_reading_page, checked_page
-from tests.factories import image_bytes, make_article, make_contributor, make_issue, make_section
+from tests.factories import (
+    image_bytes,
+    make_article,
+    make_contributor,
+    make_issue,
+    make_reading_issues,
+    make_section,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,24 +39,9 @@ def publish_reading_issue():
     Also an earlier published issue (for the home page's 近期), a draft article in the issue and a
     later draft issue, which readers must never see.
     """
-    periodical = Periodical.load()
-    periodical.name = "乡村观察"
-    periodical.slogan = "记录田野里的中国"
-    periodical.host_unit = "某某省乡村发展研究会"
-    periodical.contact_email = "editor@example.org"
-    periodical.save()
-
-    earlier = make_issue(year=2024, number=2, total_number=57, status=Issue.Status.PUBLISHED, title="春耕")
-    earlier.cover.save("earlier.png", ContentFile(image_bytes(size=(300, 420), color=(160, 60, 40))))
-    issue = make_issue(
-        year=2024,
-        number=3,
-        total_number=58,
-        status=Issue.Status.PUBLISHED,
-        title="县域经济",
-        masthead=[("主编", "王毅"), ("责任编辑", "李娜"), ("印刷", "某某印刷厂")],
+    _, issue = make_reading_issues(
+        host_unit="某某省乡村发展研究会", masthead=[("主编", "王毅"), ("责任编辑", "李娜"), ("印刷", "某某印刷厂")]
     )
-    issue.cover.save("latest.png", ContentFile(image_bytes(size=(300, 420))))
     make_issue(year=2024, number=4, total_number=59, title="尚未发布")
 
     report, data = make_section(name="特别报道", position=1), make_section(name="数据观察", position=2)
