@@ -150,8 +150,10 @@ class ArticleQuerySet(models.QuerySet):
         """Up to `limit` of these articles in `article`'s section (or its parent's family) that share
         words of its title, best first, then the latest of that family to fill the list; never itself."""
         family = article.section.parent_id or article.section_id
+        # The family's sections as a subquery, so that the article's section index serves the filter.
+        sections = Section.objects.filter(Q(pk=family) | Q(parent_id=family)).values("pk")
         candidates = (
-            self.filter(Q(section_id=family) | Q(section__parent_id=family))
+            self.filter(section_id__in=sections)
             .exclude(pk=article.pk)
             .select_related("issue")
             .defer("body", "plain_text", "accepted_text")

@@ -19,12 +19,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import ArticleReads, ArticleView, published_articles
+from issues.caching import PAGE_TTL
+from issues.models import ContentVersion
 from issues.throttle import RateLimit
 
 MOST_READ_COUNT = 5
@@ -121,3 +124,14 @@ def most_read(*, issue_id: int | None = None, days: int | None = None, limit: in
         MostRead(pk=row["article_id"], slug=row["article__slug"], title=row["article__title"], reads=row["total"])
         for row in rows
     ]
+
+
+def most_read_site(*, days: int = SITE_WINDOW_DAYS, limit: int = MOST_READ_COUNT) -> list[MostRead]:
+    """The site's most read of the last `days` days (as most_read), computed once for every page that shows it.
+
+    Summing a month of daily counts costs tens of milliseconds on a large archive, and the list is the
+    same on every page: it is kept as long as a cached page, under the content version, so that an
+    article withdrawn or retitled leaves it at once.
+    """
+    key = f"most-read:{ContentVersion.current()}:{timezone.localdate().isoformat()}:{days}:{limit}"
+    return cache.get_or_set(key, lambda: most_read(days=days, limit=limit), PAGE_TTL)

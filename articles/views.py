@@ -85,7 +85,7 @@ def article_detail(request, pk, slug):
         "count_reading": not request.user.is_staff,
         "related": Article.objects.visible_to(request.user).related_to(article),
         "most_read_issue": readership.most_read(issue_id=article.issue_id) if article.issue_id else [],
-        "most_read_site": readership.most_read(days=readership.SITE_WINDOW_DAYS),
+        "most_read_site": readership.most_read_site(),
         "most_read_days": readership.SITE_WINDOW_DAYS,
     } | share_panel(article)
     return render(request, "articles/article_detail.html", context)

@@ -5,11 +5,13 @@ import datetime
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from articles.models import Article, ArticleReads, ArticleView
-from articles.readership import article_view_record, most_read, reader_hashes
+from articles.readership import article_view_record, most_read, most_read_site, reader_hashes
 from articles.search import articles_matching
+from articles.services import article_withdraw
 from issues.models import ContentVersion, Issue, Periodical, Section
 from tests.factories import make_article, make_issue, make_section
 
@@ -188,15 +190,15 @@ def article_page_queries(client, article, django_assert_num_queries, count):
 def test_the_article_page_costs_the_same_queries_for_a_small_or_large_archive(client, django_assert_num_queries):
     small = generated_archive(issues=3, per_issue=8)
     # Content version, article, its authors, siblings, periodical, PDF, related (the index's ranking,
-    # then the five articles: none left to fill up with the latest), most read of the issue and of the site,
-    # and (no cover, no figure) the share image: the latest cover.
-    article_page_queries(client, small[-3], django_assert_num_queries, 11)
+    # then the five articles: none left to fill up with the latest), most read of the issue, the content
+    # version and most read of the site (kept under it), and (no cover, no figure) the share image: the latest cover.
+    article_page_queries(client, small[-3], django_assert_num_queries, 12)
     ArticleReads.objects.all().delete()
     Article.objects.all().delete()
     Issue.objects.all().delete()
     big = generated_archive()
     assert len(big) == 80
-    article_page_queries(client, big[-3], django_assert_num_queries, 11)
+    article_page_queries(client, big[-3], django_assert_num_queries, 12)
     article_page_queries(client, big[-3], django_assert_num_queries, 1)  # the cached page
 
 
@@ -220,6 +222,26 @@ def test_most_read_lists_the_issue_and_the_site_most_read_first(client):
     )
     site_list = html.split('id="most-read-site"')[1].split("</section>")[0]
     assert site_list.index(old.title) < site_list.index(in_latest[-1].title)
+
+
+def test_the_site_list_is_summed_once_for_every_page_and_leaves_a_withdrawn_article_at_once(
+    client, django_assert_num_queries
+):
+    articles = generated_archive(issues=2, per_issue=6)
+    first, second = articles[-1], articles[-2]
+    assert client.get(first.get_absolute_url()).status_code == 200
+    # Another article's page: its own lists, the site's from the cache (no sum over all the articles).
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(second.get_absolute_url()).status_code == 200
+    sums = [query["sql"] for query in captured if "SUM(" in query["sql"].upper()]
+    assert len(sums) == 1 and "articles_article" in sums[0] and f'"issue_id" = {second.issue_id}' in sums[0]
+    assert [item.pk for item in most_read_site()] == [item.pk for item in most_read(days=30)]
+
+    article_withdraw(article=first)
+
+    assert first.pk not in [item.pk for item in most_read_site()]
+    site_list = client.get(second.get_absolute_url()).content.decode().split('id="most-read-site"')[1]
+    assert first.title not in site_list.split("</section>")[0]
 
 
 def test_reads_older_than_the_window_leave_the_site_list_but_count_for_the_issue():
