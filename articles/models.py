@@ -278,9 +278,7 @@ class Article(models.Model):
         if kwargs.get("update_fields") is None or {"title", "subtitle", "byline", "summary", "body"} & set(
             kwargs["update_fields"]
         ):
-            SearchText.objects.update_or_create(
-                article=self, defaults={"text": self.searchable_text(), "title": self.searchable_title()}
-            )
+            SearchText.objects.update_or_create(article=self, defaults=self.search_text_fields())
 
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"pk": self.pk, "slug": self.slug or "-"})
@@ -352,6 +350,10 @@ class Article(models.Model):
     def searchable_title(self):
         """The title and subtitle as the title index reads them: what related articles are matched on."""
         return search_form(f"{self.title} {self.subtitle}")
+
+    def search_text_fields(self):
+        """The fields of this article's SearchText row: what both search indexes read."""
+        return {"text": self.searchable_text(), "title": self.searchable_title()}
 
     def pdf_open_to_everyone(self, periodical) -> bool:
         """Whether anyone, a crawler too, may download this article's PDF: the periodical opens article

@@ -262,10 +262,7 @@ def make_archive(
                 ]
         Article.objects.bulk_create(article_rows, batch_size=500)
         SearchText.objects.bulk_create(
-            (
-                SearchText(article_id=article.pk, text=article.searchable_text(), title=article.searchable_title())
-                for article in article_rows
-            ),
+            (SearchText(article_id=article.pk, **article.search_text_fields()) for article in article_rows),
             batch_size=500,
         )
         Authorship.objects.bulk_create(authorship_rows, batch_size=2000)
@@ -402,10 +399,7 @@ def make_desk_work(
                 Authorship(article=article, contributor_id=pk, position=n) for n, pk in enumerate(authors, 1)
             ]
         Authorship.objects.bulk_create(authorships)
-        SearchText.objects.bulk_create(
-            SearchText(article=article, text=article.searchable_text(), title=article.searchable_title())
-            for article in rows
-        )
+        SearchText.objects.bulk_create(SearchText(article=article, **article.search_text_fields()) for article in rows)
 
         # Oldest first: the decided pieces, then those under review, the newest just received.
         Status = Submission.Status

@@ -72,7 +72,7 @@ def image_bytes(*, format="PNG", size=(60, 40), color=(20, 90, 130)):
 def make_reading_issues(*, masthead=(("主编", "王毅"), ("责任编辑", "李娜")), **periodical_fields):
     """The periodical 乡村观察 with two published issues with covers, 2024年第2期 (春耕) and 第3期 (县域经济).
 
-    Returns (earlier, latest); `periodical_fields` go on the periodical, `masthead` on the latest issue.
+    Returns the latest; `periodical_fields` go on the periodical, `masthead` on the latest issue.
     """
     periodical = Periodical.load()
     fields = {"name": "乡村观察", "slogan": "记录田野里的中国", "contact_email": "editor@example.org"}
@@ -85,7 +85,7 @@ def make_reading_issues(*, masthead=(("主编", "王毅"), ("责任编辑", "李
         year=2024, number=3, total_number=58, status=Issue.Status.PUBLISHED, title="县域经济", masthead=masthead
     )
     latest.cover.save("latest.png", ContentFile(image_bytes(size=(300, 420))))
-    return earlier, latest
+    return latest
 
 
 def make_subscriber(

@@ -76,7 +76,7 @@ def _manuscript() -> bytes:
 
 def public_site() -> PublicSite:
     """A published issue with every kind of page a reader meets, a subscriber, a submission under review."""
-    _, issue = make_reading_issues()
+    issue = make_reading_issues()
 
     report = make_section(name="特别报道", position=1)
     news = make_section(name="行业动态", position=2)

@@ -39,7 +39,7 @@ def publish_reading_issue():
     Also an earlier published issue (for the home page's 近期), a draft article in the issue and a
     later draft issue, which readers must never see.
     """
-    _, issue = make_reading_issues(
+    issue = make_reading_issues(
         host_unit="某某省乡村发展研究会", masthead=[("主编", "王毅"), ("责任编辑", "李娜"), ("印刷", "某某印刷厂")]
     )
     make_issue(year=2024, number=4, total_number=59, title="尚未发布")
